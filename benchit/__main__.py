@@ -1,0 +1,5 @@
+import sys
+
+from benchit.cli import main
+
+sys.exit(main())

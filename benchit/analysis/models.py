@@ -1,0 +1,77 @@
+"""What discovery records about a model and each distinct way the script called it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def model_hash(description: str) -> str:
+    """First 8 hex digits of SHA-256 of the model's repr (PyTorch) or summary (Keras).
+
+    Same architecture, same hash: SmallModel(10, 5) -> 479b1332, as in the tutorial.
+    """
+    return hashlib.sha256(description.encode()).hexdigest()[:8]
+
+
+@dataclass
+class Invocation:
+    """One input signature (shapes and dtypes) of one model, with the first inputs and outputs seen."""
+
+    signature: tuple  # hashable description of the inputs, see recorder.signature_of
+    index: int  # 1 for the first signature the script used, 2 for the next, ...
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    outputs: Any = None
+    arg_names: list = field(default_factory=list)  # the forward() parameter name of each positional arg
+    calls: int = 0
+    seconds: float = 0.0  # time spent inside the model's calls during the script
+
+    def input_shapes(self) -> dict[str, Any]:
+        """name -> shape (list) or value, for printing and the state file."""
+        return {name: desc for name, desc in self.described_inputs()}
+
+    def described_inputs(self):
+        for i, value in enumerate(self.args):
+            yield (self.arg_names[i] if i < len(self.arg_names) else f"arg{i}"), describe_value(value)
+        for name, value in self.kwargs.items():
+            yield name, describe_value(value)
+
+
+def describe_value(value: Any) -> Any:
+    shape = getattr(value, "shape", None)
+    if shape is not None and hasattr(value, "dtype"):
+        return {"shape": [int(d) if d is not None else None for d in shape], "dtype": str(value.dtype).replace("torch.", "")}
+    if isinstance(value, (list, tuple)):
+        return [describe_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): describe_value(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return type(value).__name__
+
+
+@dataclass
+class ModelInfo:
+    """A model the script called (depth 0) or a sub-module called inside one (depth >= 1)."""
+
+    model: Any  # the live framework object (dropped before results are serialized)
+    framework: str  # "pytorch" | "keras"
+    name: str
+    class_name: str
+    class_path: str  # e.g. "<class 'hello_world.SmallModel'>"
+    location: tuple[str, int] | None
+    params: int
+    hash: str
+    depth: int = 0
+    parent: "ModelInfo | None" = None
+    invocations: list[Invocation] = field(default_factory=list)
+
+    @property
+    def model_type(self) -> str:
+        return "Pytorch (torch.nn.Module)" if self.framework == "pytorch" else "Keras (keras.Model)"
+
+    @property
+    def calls(self) -> int:
+        return sum(inv.calls for inv in self.invocations)

@@ -1,0 +1,61 @@
+"""Run a user's script as `__main__`, the way `python script.py args` would."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import shlex
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class ScriptOutcome:
+    """How the script ended: "ok", "raised" (an exception) or "exited" (sys.exit with a non-zero code)."""
+
+    status: str = "ok"
+    message: str = ""  # the exception's last line, or "exited with code N"
+    location: str = ""  # "file, line N" where the exception was raised in the script
+    traceback: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status != "ok"
+
+
+def run_script(script: str | os.PathLike, script_args: str = "") -> ScriptOutcome:
+    """Execute the script as `__main__` with its folder first on sys.path and argv set.
+
+    The current directory is left as it is; the script's exceptions and sys.exit calls are
+    turned into an outcome instead of ending benchit.
+    """
+    script = str(Path(script).resolve())
+    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    sys.argv = [script, *shlex.split(script_args or "")]
+    sys.path.insert(0, os.path.dirname(script))
+    try:
+        runpy.run_path(script, run_name="__main__")
+        return ScriptOutcome()
+    except SystemExit as exit_:
+        code = exit_.code
+        if code in (None, 0):
+            return ScriptOutcome()
+        message = f"exited with code {code}" if isinstance(code, int) else f"exited: {code}"
+        return ScriptOutcome(status="exited", message=message)
+    except Exception as error:  # Ctrl-C (KeyboardInterrupt) is not caught: it stops benchit too
+        tb = error.__traceback__
+        location = ""
+        for frame, lineno in traceback.walk_tb(tb):
+            if frame.f_code.co_filename == script:
+                location = f"{script}, line {lineno}"
+        lines = traceback.format_exception_only(type(error), error)
+        return ScriptOutcome(
+            status="raised",
+            message=lines[-1].strip() if lines else type(error).__name__,
+            location=location,
+            traceback="".join(traceback.format_exception(type(error), error, tb)),
+        )
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path

@@ -1,0 +1,94 @@
+"""The Hydra entry point: compose the config, run one job, remember whether it failed.
+
+The CLI calls `hydra_main()` for both forms (Hydra overrides, and the tutorial's flags translated
+into overrides), so there is exactly one code path for a run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from benchit.config import CONF_DIR, register_configs
+
+register_configs()
+# A short id per process: two runs started in the same second get different output folders.
+OmegaConf.register_new_resolver("run_id", lambda: RUN_ID, replace=True)
+RUN_ID = uuid.uuid4().hex[:6]
+
+# Set by the task function; read by the CLI for the exit code (Hydra ignores return values).
+FAILED_JOBS: list[str] = []
+
+
+def to_plain(cfg: DictConfig) -> dict:
+    """The composed config as plain data (enums as strings), ready for a child process."""
+    return OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
+
+
+@hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
+def hydra_main(cfg: DictConfig) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from benchit.runner import RunError, run_job
+
+    output_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        job = run_job(to_plain(cfg), output_dir)
+    except RunError as error:
+        # One clear line; in a multirun the other jobs still run.
+        print(f"benchit: error: {error}", file=sys.stderr)
+        FAILED_JOBS.append(str(error))
+        _write_failure(output_dir, str(error))
+        return
+    if job.failed:
+        FAILED_JOBS.append(str(output_dir))
+
+
+def _write_failure(output_dir: Path, message: str) -> None:
+    from benchit.cache.files import write_json
+
+    try:
+        write_json(output_dir / "results.json", {"status": "failed", "error": message, "scripts": []})
+    except OSError:
+        pass
+
+
+def run_hydra(argv: list[str]) -> int:
+    """Run Hydra with `argv` as its command line; returns the process exit code."""
+    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us; we print one line unless asked for more
+    saved = sys.argv
+    sys.argv = ["benchit", *argv]
+    FAILED_JOBS.clear()
+    try:
+        hydra_main()
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 1
+    except KeyboardInterrupt:
+        print("\nbenchit: interrupted; finished builds stay in the cache, the next run continues from them",
+              file=sys.stderr)
+        return 130
+    except Exception as error:
+        if full_error or "verbose=true" in argv:
+            raise
+        print(f"benchit: error: {explain_config_error(error)}", file=sys.stderr)
+        return 2
+    finally:
+        sys.argv = saved
+    return 1 if FAILED_JOBS else 0
+
+
+def explain_config_error(error: Exception) -> str:
+    """Hydra/OmegaConf errors span several lines; keep the ones that say what is wrong."""
+    parts = [str(error)]
+    if error.__cause__ is not None:
+        parts.append(str(error.__cause__))
+    lines = [line.strip() for part in parts for line in part.splitlines() if line.strip()]
+    keep = [line for line in lines if not line.startswith(("full_key:", "object_type=", "reference_type="))]
+    text = "; ".join(dict.fromkeys(keep))
+    return text + " (see `benchit --help`)"

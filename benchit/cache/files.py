@@ -1,0 +1,79 @@
+"""Crash-safe file primitives: atomic writes (temp file + rename), safe YAML, file locks."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from filelock import FileLock
+
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def atomic_write_text(path: Path | str, text: str) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; cache files are shared like any other
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML that writes tuples as lists and never emits Python-specific tags."""
+
+
+_Dumper.add_representer(tuple, lambda d, v: d.represent_list(list(v)))
+_Dumper.ignore_aliases = lambda self, data: True  # no &id001 anchors: state files are read by people
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def write_yaml(path: Path | str, data: Any) -> None:
+    atomic_write_text(path, dump_yaml(data))
+
+
+def read_yaml(path: Path | str) -> Any:
+    """Read YAML with the safe loader only: a cache file can never construct Python objects."""
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def write_json(path: Path | str, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, default=str))
+
+
+def read_json(path: Path | str) -> Any:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def build_lock(build_dir: Path | str, timeout: float = -1) -> FileLock:
+    """An inter-process lock for one build folder (held while building or recording into it).
+
+    The lock file sits beside the build folder, not inside it, so deleting a build never
+    deletes a lock that another process holds.
+    """
+    build_dir = Path(build_dir)
+    locks = build_dir.parent / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(locks / f"{build_dir.name}.lock"), timeout=timeout)

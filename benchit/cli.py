@@ -1,0 +1,249 @@
+"""The `benchit` command: one console script, two forms of a run, and the commands that are not runs.
+
+    benchit [HYDRA OVERRIDES...]                   the Hydra form: benchit input=two_models device=x86
+    benchit -m device=x86,nvidia sequence=...      a multirun (sweep)
+    benchit [benchmark] SCRIPT.py[::HASH,...] [FLAGS]   the tutorial's form, translated into overrides
+    benchit cache list|stats|delete|clean|location     benchit report     benchit version
+
+This module imports nothing heavy: `--help`, `version`, `cache` and `report` answer instantly, and
+Hydra is imported only when a run starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from benchit.config import GROUPS, group_options
+
+SUBCOMMANDS = ("cache", "report", "version")
+
+HELP = """\
+benchit: discover the PyTorch and Keras models a Python script calls, build them through a
+sequence of stages (export to ONNX, optimize, float16, ...) and benchmark them on a device.
+
+Usage, Hydra form (the primary one; every key of the config can be overridden):
+  benchit                                   hello_world on the x86 CPU (the default config)
+  benchit input=two_models device=x86       pick options of config groups
+  benchit input.script=path/to/script.py    any script of yours
+  benchit -m device=x86,nvidia sequence=default,export_only    a sweep: every combination
+  benchit +experiment=fp32_vs_fp16          a checked-in study
+  benchit --cfg job                         print the composed config and exit
+  benchit --config-dir my_conf device=my_device                 add your own config options
+
+Usage, tutorial form (translated into the same overrides, the same run):
+  benchit [benchmark] SCRIPT.py[::HASH[,HASH...]] [SCRIPT.py ...] [flags] [key=value ...]
+    --device NAME          device=NAME                --runtime NAME       device.runtime=NAME
+    --cache-dir DIR        cache.dir=DIR              --lean-cache         cache.lean=true
+    --rebuild POLICY       cache.rebuild=POLICY (if_needed, always, never)
+    --sequence NAME        sequence=NAME              --sequence-file F    sequence.file=F
+    --build-only           mode=build                 --analyze-only       mode=analyze
+    --max-depth N          max_depth=N                --script-args "..."  input.script_args="..."
+    -s, --search-dir DIR   look for SCRIPT in DIR     --all                every script in the search dir
+    --timeout SECONDS      timeout=SECONDS            --labels K::V ...    input.labels=[K::V,...]
+    --verbose              full tracebacks on the console
+
+Other commands:
+  benchit cache list|stats|delete|clean|location [--cache-dir DIR]   inspect and manage the cache
+  benchit report [--cache-dir DIR] [-o FILE]    a CSV of every build's results
+  benchit version
+
+Config groups (options shipped in conf/; add your own with --config-dir):
+{groups}
+Top-level keys: mode (analyze | build | benchmark), max_depth, timeout, verbose.
+The cache: cache.dir, else $BENCHIT_CACHE_DIR, else ~/.cache/benchit.
+Each run's config and results go to <cache>/runs/<time>_<id>/ (sweeps: <cache>/sweeps/...); the path is printed.
+Docs: docs/ in the repository (getting started, configuration, ...). Hydra's own help: benchit --hydra-help
+"""
+
+
+def print_help(config_dirs: tuple[Path, ...] = ()) -> None:
+    rows = []
+    for group in GROUPS:
+        options = group_options(group, config_dirs)
+        prefix = "+" if group == "experiment" else ""
+        rows.append(f"  {prefix}{group + '=':<12}{', '.join(options) or '(none)'}")
+    print(HELP.format(groups="\n".join(rows)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    code = _dispatch(argv)
+    sys.stdout.flush()
+    return code
+
+
+def _dispatch(argv: list[str]) -> int:
+    if argv and argv[0] == "version" or argv == ["--version"]:
+        from benchit.version import __version__
+
+        print(f"benchit {__version__}")
+        return 0
+    if argv and argv[0] == "cache":
+        from benchit.cache.commands import main as cache_main
+
+        return cache_main(argv[1:])
+    if argv and argv[0] == "report":
+        from benchit.report.commands import main as report_main
+
+        return report_main(argv[1:])
+    if argv and argv[0] in ("-h", "--help", "help"):
+        print_help(_config_dirs(argv))
+        return 0
+    if argv and (argv[0] == "benchmark" or _looks_like_script(argv[0])):
+        try:
+            overrides = translate_tutorial_args(argv[1:] if argv[0] == "benchmark" else argv)
+        except UsageError as error:
+            print(f"benchit: error: {error}", file=sys.stderr)
+            return 2
+        return _run(overrides)
+    return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
+    problem = check_group_options(argv)
+    if problem:
+        print(f"benchit: error: {problem}", file=sys.stderr)
+        return 2
+    from benchit.app import run_hydra  # imports Hydra: only now that a run starts
+
+    return run_hydra(argv)
+
+
+def _looks_like_script(arg: str) -> bool:
+    return not arg.startswith("-") and "=" not in arg and (arg.split("::")[0].endswith(".py") or "::" in arg)
+
+
+def _config_dirs(argv: list[str]) -> tuple[Path, ...]:
+    dirs = []
+    for i, arg in enumerate(argv):
+        if arg in ("--config-dir", "-cd") and i + 1 < len(argv):
+            dirs.append(Path(argv[i + 1]))
+        elif arg.startswith("--config-dir="):
+            dirs.append(Path(arg.split("=", 1)[1]))
+    return tuple(dirs)
+
+
+def check_group_options(argv: list[str]) -> str | None:
+    """`device=tpu` -> "unknown device 'tpu' (available: nvidia, x86)", before Hydra starts."""
+    config_dirs = _config_dirs(argv)
+    for arg in argv:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        key, value = arg.split("=", 1)
+        key = key.lstrip("+~")
+        if key not in GROUPS or value in ("", "null"):
+            continue
+        available = group_options(key, config_dirs)
+        for option in value.split(","):
+            if option.strip() and option.strip() not in available:
+                return (f"unknown {key} '{option.strip()}' (available: {', '.join(available) or 'none'}; "
+                        f"add your own with --config-dir)")
+    return None
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise UsageError(message)
+
+
+def _tutorial_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="benchit benchmark", add_help=False)
+    p.add_argument("targets", nargs="*")
+    p.add_argument("--device")
+    p.add_argument("--runtime")
+    p.add_argument("--cache-dir")
+    p.add_argument("--lean-cache", action="store_true")
+    p.add_argument("--rebuild", choices=["if_needed", "always", "never"])
+    p.add_argument("--sequence")
+    p.add_argument("--sequence-file")
+    p.add_argument("--build-only", action="store_true")
+    p.add_argument("--analyze-only", action="store_true")
+    p.add_argument("--max-depth", type=int)
+    p.add_argument("--script-args")
+    p.add_argument("-s", "--search-dir")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--timeout", type=float)
+    p.add_argument("--labels", nargs="+")
+    p.add_argument("--verbose", action="store_true")
+    return p
+
+
+def hydra_quote(value: str) -> str:
+    """Quote a value for Hydra's override grammar (paths with spaces, commas, quotes...)."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def translate_tutorial_args(args: list[str]) -> list[str]:
+    """The tutorial's flags -> Hydra overrides. Extra `key=value` arguments pass through as they are."""
+    ns, unknown = _tutorial_parser().parse_known_args(args)
+    flags = [u for u in unknown if u.startswith("-")]
+    if flags:
+        raise UsageError(f"unknown flag {flags[0]} (see `benchit --help`)")
+    passthrough = [t for t in ns.targets if "=" in t and not _looks_like_script(t)] + unknown
+    targets = [t for t in ns.targets if t not in passthrough]
+    overrides: list[str] = []
+    scripts, hashes = [], []
+    base = Path(ns.search_dir) if ns.search_dir else None
+    for target in targets:
+        path, _, hash_text = target.partition("::")
+        script = Path(path)
+        if base is not None and not script.is_absolute() and not script.exists():
+            script = base / script
+        scripts.append(os.path.abspath(script))
+        hashes.extend(h for h in hash_text.split(",") if h)
+    if ns.all:
+        if base is None:
+            raise UsageError("--all needs a search directory: --all -s DIR")
+        overrides += ["input.script=null", f"input.search_dir={hydra_quote(os.path.abspath(base))}"]
+    elif not scripts:
+        raise UsageError("give a script to benchmark, e.g. `benchit benchmark examples/cli/scripts/hello_world.py`")
+    if len(scripts) == 1 and not ns.all:
+        overrides.append(f"input.script={hydra_quote(scripts[0])}")
+    elif scripts:
+        if not ns.all:
+            overrides.append("input.script=null")
+        overrides.append("input.scripts=[" + ",".join(hydra_quote(s) for s in scripts) + "]")
+    if hashes:
+        overrides.append("input.hashes=[" + ",".join(hydra_quote(h) for h in hashes) + "]")
+    if ns.script_args is not None:
+        overrides.append(f"input.script_args={hydra_quote(ns.script_args)}")
+    if ns.labels:
+        overrides.append("input.labels=[" + ",".join(hydra_quote(label) for label in ns.labels) + "]")
+    if ns.device:
+        overrides.append(f"device={ns.device}")
+    if ns.runtime:
+        overrides.append(f"device.runtime={ns.runtime}")
+    if ns.cache_dir:
+        overrides.append(f"cache.dir={hydra_quote(os.path.abspath(ns.cache_dir))}")
+    if ns.lean_cache:
+        overrides.append("cache.lean=true")
+    if ns.rebuild:
+        overrides.append(f"cache.rebuild={ns.rebuild}")
+    if ns.sequence:
+        overrides.append(f"sequence={ns.sequence}")
+    if ns.sequence_file:
+        overrides.append(f"sequence.file={hydra_quote(os.path.abspath(ns.sequence_file))}")
+    if ns.build_only and ns.analyze_only:
+        raise UsageError("--build-only and --analyze-only exclude each other")
+    if ns.build_only:
+        overrides.append("mode=build")
+    if ns.analyze_only:
+        overrides.append("mode=analyze")
+    if ns.max_depth is not None:
+        overrides.append(f"max_depth={ns.max_depth}")
+    if ns.timeout is not None:
+        overrides.append(f"timeout={ns.timeout}")
+    if ns.verbose:
+        overrides.append("verbose=true")
+    return overrides + passthrough
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""What benchit prints for people: the model tree, status lines, progress."""

@@ -1,0 +1,272 @@
+"""One script, in a child process: analyze it, build and benchmark its models, write a result file.
+
+    python -m benchit.worker JOB.json
+
+The parent (runner) waits for this process with a timeout; a crash, sys.exit, hang or leak in
+the user's code ends here, never in the sweep. The result file is rewritten after every step,
+so whatever finished before a crash or timeout is still reported.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from benchit.cache.files import build_lock, read_json, write_json, write_yaml
+from benchit.cache.layout import Build, safe_build_name
+
+
+class Worker:
+    def __init__(self, job: dict[str, Any]):
+        self.job = job
+        self.config = job["config"]
+        self.script = Path(job["script"])
+        self.result_path = Path(job["result_path"])
+        self.cache_dir = Path(job["cache_dir"])
+        self.progress = bool(job.get("progress"))
+        self.result: dict[str, Any] = {"script": str(self.script), "phase": "running", "models": []}
+        self.models: list = []
+        self._records: dict[int, dict] = {}
+
+    # ------------------------------------------------------------------ flow
+    def run(self) -> None:
+        self.save()
+        outcome = self.analyze()
+        self.result["script_outcome"] = {"status": outcome.status, "message": outcome.message,
+                                         "location": outcome.location}
+        if outcome.failed and outcome.traceback:
+            self.result["script_outcome"]["traceback"] = outcome.traceback
+        self.save()
+        mode = self.config["mode"]
+        targets = self.select()
+        if targets is not None and mode != "analyze" and targets:
+            self.build_and_benchmark(targets)
+        self.result["phase"] = "done"
+        self.save()
+
+    def analyze(self):
+        from benchit.analysis import ModelRecorder, run_script
+        from benchit.capture import redirect_output
+
+        recorder = ModelRecorder(self.script, max_depth=int(self.config["max_depth"]))
+        self.say(f"running {self.script.name}")
+        recorder.start()
+        try:
+            with redirect_output(self.job["stdout_path"], self.job["stderr_path"]):
+                outcome = run_script(self.script, self.config["input"].get("script_args") or "")
+        finally:
+            recorder.stop()
+        self.models = recorder.models
+        for info in self.models:
+            self.result["models"].append(self._describe(info))
+        return outcome
+
+    def select(self) -> list | None:
+        """The (model, invocation) pairs to build; None if the hash filter matches nothing."""
+        hashes = [h.strip().lower() for h in self.config["input"].get("hashes") or [] if h.strip()]
+        max_depth = int(self.config["max_depth"])
+        known = {info.hash for info in self.models}
+        if hashes and not known.intersection(hashes):
+            listed = ", ".join(sorted(known)) or "none"
+            self.result["error"] = f"hash filter {','.join(hashes)} matches no model in {self.script.name} (hashes found: {listed})"
+            return None
+        chosen = []
+        for info in self.models:
+            if info.depth > max_depth or (hashes and info.hash not in hashes):
+                continue
+            for inv in info.invocations:
+                chosen.append((info, inv))
+                self._record(info, inv)["selected"] = True
+        return chosen
+
+    def build_and_benchmark(self, targets: list) -> None:
+        from hydra.utils import instantiate
+
+        from benchit.build import BuildContext, build_invocation, load_sequence
+        from benchit.build.builder import build_key, reference_outputs
+
+        try:
+            sequence = load_sequence(self.config["sequence"])
+            device = instantiate(self.config["device"], _convert_="all") if self.config["mode"] == "benchmark" else None
+        except Exception as error:
+            message = f"{type(error).__name__}: {error}".splitlines()[0]
+            for info, inv in targets:
+                self._record(info, inv).update(status="failed", message=message)
+            self.save()
+            return
+        cache = self.config["cache"]
+        done: dict[str, dict] = {}  # build name -> record: identical models in one script build once
+        for info, inv in targets:
+            record = self._record(info, inv)
+            name = record["build_name"]
+            if name in done:
+                record.update({k: v for k, v in done[name].items() if k not in ("name", "calls")})
+                continue
+            build = Build(self.cache_dir, name)
+            self.say(f"building {info.name} ({name})")
+            needs_build = device is None or device.needs_onnx
+            result = None
+            if needs_build:
+                ctx = BuildContext(model=info.model, framework=info.framework, args=inv.args, kwargs=inv.kwargs,
+                                   reference_outputs=reference_outputs(inv.outputs), build=build)
+                try:
+                    result = build_invocation(
+                        ctx, sequence, key=build_key(info.hash, inv.signature, sequence, info.framework),
+                        rebuild=str(cache["rebuild"]), strict=bool(self.config.get("build", {}).get("strict")),
+                        extra_state=self._state_facts(info, inv),
+                    )
+                except Exception as error:  # the builder itself failed (disk full, unwritable cache...)
+                    record.update(status="failed", message=f"build failed: {type(error).__name__}: {error}")
+                    done[name] = record
+                    self.save()
+                    continue
+                record["from_cache"] = result.from_cache
+                record["warnings"] = result.warnings
+                record["validation"] = result.state.get("validation", {})
+                if not result.ok:
+                    record.update(status="failed", message=result.message)
+                    done[name] = record
+                    self.save()
+                    continue
+                record["status"] = "built"
+            if device is not None:
+                self.benchmark(device, info, inv, build, result, record)
+                if cache.get("lean") and result is not None:
+                    self.make_lean(build)
+            done[name] = record
+            self.save()
+
+    def benchmark(self, device, info, inv, build: Build, result, record: dict) -> None:
+        from benchit.devices.base import BenchmarkTarget
+
+        self.say(f"benchmarking {info.name} on {device.name}")
+        target = BenchmarkTarget(onnx_file=result.onnx_file if result else None,
+                                 inputs=result.inputs if result else {}, model=info.model,
+                                 args=inv.args, kwargs=inv.kwargs)
+        try:
+            outcome = device.benchmark(target)
+        except Exception as error:
+            message = f"{type(error).__name__}: {error}".splitlines()[0] if not getattr(error, "args", None) \
+                else str(error).splitlines()[0]
+            record.update(status="failed", message=f"benchmark failed on {device.name}: {message}")
+            return
+        measurement = outcome.pop("measurement")
+        from benchit.build.builder import library_versions
+
+        entry = {
+            "device": device.name,
+            "device_name": device.device_name(),
+            **outcome,
+            **measurement.to_dict(),
+            "onnx_file": str(result.onnx_file.relative_to(build.dir)) if result and result.onnx_file else None,
+            "unstable": measurement.cv > float(device.measurement.get("cv_warning", 0.1)),
+            "versions": library_versions(),
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        record.update(status="benchmarked", benchmark=entry)
+        with build_lock(build.dir):
+            stats = build.load_stats() if build.stats_path.exists() else {}
+            stats.setdefault("model", {}).update(self._state_facts(info, inv))
+            if result is not None:
+                stats["validation"] = result.state.get("validation", {})
+            stats.setdefault("benchmarks", {})[device.key] = entry
+            write_yaml(build.stats_path, stats)
+
+    def make_lean(self, build: Build) -> None:
+        """Delete heavy artifacts and say so in the state, so no later run mistakes them for present."""
+        import shutil
+
+        with build_lock(build.dir):
+            shutil.rmtree(build.onnx_dir, ignore_errors=True)
+            build.inputs_path.unlink(missing_ok=True)
+            state = build.load_state()
+            state["lean"] = True
+            state["artifacts"] = [a for a in state.get("artifacts", []) if not a.startswith("onnx/") and a != "inputs.npz"]
+            write_yaml(build.state_path, state)
+
+    # ------------------------------------------------------------------ records
+    def _build_name(self, info, inv) -> str:
+        name = f"{safe_build_name(self.script.stem)}_{info.hash}"
+        return name if inv.index == 1 else f"{name}_{inv.index}"
+
+    def _describe(self, info) -> dict[str, Any]:
+        return {
+            "name": info.name,
+            "framework": info.framework,
+            "model_type": info.model_type,
+            "class_name": info.class_name,
+            "class_path": info.class_path,
+            "location": list(info.location) if info.location else None,
+            "params": info.params,
+            "hash": info.hash,
+            "depth": info.depth,
+            "parent": info.parent.name if info.parent else None,
+            "invocations": [self._record(info, inv) for inv in info.invocations],
+        }
+
+    def _record(self, info, inv) -> dict[str, Any]:
+        key = id(inv)
+        if key not in self._records:
+            self._records[key] = {
+                "index": inv.index,
+                "build_name": self._build_name(info, inv),
+                "inputs": dict(inv.described_inputs()),
+                "calls": inv.calls,
+                "seconds": round(inv.seconds, 6),
+                "selected": False,
+                "status": "analyzed",
+            }
+        return self._records[key]
+
+    def _state_facts(self, info, inv) -> dict[str, Any]:
+        return {
+            "script": str(self.script),
+            "model_name": info.name,
+            "model_class": info.class_name,
+            "model_type": info.model_type,
+            "framework": info.framework,
+            "model_hash": info.hash,
+            "params": info.params,
+            "invocation": inv.index,
+            "inputs": dict(inv.described_inputs()),
+            "labels": self.job.get("labels") or {},
+        }
+
+    def save(self) -> None:
+        write_json(self.result_path, self.result)
+
+    def say(self, text: str) -> None:
+        if self.progress:
+            sys.stderr.write(f"\r\x1b[2Kbenchit: {text}")
+            sys.stderr.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    job = read_json(argv[0])
+    worker = Worker(job)
+    try:
+        worker.run()
+    except Exception as error:
+        worker.result["phase"] = "crashed"
+        worker.result["error"] = f"{type(error).__name__}: {error}".splitlines()[0]
+        worker.result["traceback"] = traceback.format_exc()
+        worker.save()
+        return 1
+    finally:
+        if worker.progress:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Threads the user's script left running must not keep the worker alive.
+    os._exit(code)

@@ -1,0 +1,165 @@
+"""The spine: `benchit input=hello_world` end to end, both CLI forms, multirun, help, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import EXAMPLES
+
+pytestmark = pytest.mark.slow
+
+HELLO_STAGES = ["export_pytorch", "optimize_onnx", "fp16_conversion", "set_success"]
+
+
+def _latency_and_throughput(text: str) -> tuple[float, float]:
+    latency = float(re.search(r"Mean Latency:\s+([0-9.e+-]+)\s+milliseconds", text).group(1))
+    throughput = float(re.search(r"Throughput:\s+([0-9.]+)\s+inferences per second", text).group(1))
+    return latency, throughput
+
+
+def _check_hello_world_cache(cache_dir):
+    build = cache_dir / "hello_world_479b1332"
+    state = yaml.safe_load((build / "hello_world_479b1332_state.yaml").read_text())
+    assert state["build_status"] == "successful"
+    assert state["sequence"] == HELLO_STAGES
+    for stage in HELLO_STAGES:
+        assert (build / f"log_{stage}.txt").exists()
+    onnx_files = sorted((build / "onnx").glob("*.onnx"))
+    assert onnx_files, "the build has no ONNX files"
+    import onnxruntime as ort
+
+    for path in onnx_files:
+        ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert (build / "inputs.npz").exists()
+    stats = yaml.safe_load((build / "hello_world_479b1332_stats.yaml").read_text())
+    assert stats["benchmarks"]["x86/ort"]["mean_ms"] > 0
+
+
+def test_hello_world_hydra_form(benchit, cache_dir):
+    proc = benchit("input=hello_world", check=True)
+    out = proc.stdout
+    assert "Models discovered during profiling:" in out
+    assert "hello_world.py:" in out
+    assert "pytorch_model (executed 1x)" in out
+    assert "Parameters:\t55 (<0.1 MB)" in out
+    assert "Hash:\t\t479b1332" in out
+    assert "Class:\t\tSmallModel (<class 'hello_world.SmallModel'>)" in out
+    assert re.search(r"Location:\s+.*hello_world\.py, line 29", out)
+    assert "Model successfully benchmarked on" in out
+    latency, throughput = _latency_and_throughput(out)
+    assert latency > 0 and throughput > 0
+    # the script's own output comes after the tree, then the closing line
+    assert out.index("Hash:") < out.index("pytorch_outputs: tensor(") < out.index("Woohoo!")
+    assert "\x1b[" not in out, "no colour codes when stdout is not a terminal"
+    assert "torchvision" not in proc.stdout + proc.stderr, "exporter chatter belongs in the stage log"
+    _check_hello_world_cache(cache_dir)
+    results_dir = re.search(r"Results: (\S+)", out).group(1)
+    results = json.loads(open(f"{results_dir}/results.json").read())
+    assert results["scripts"][0]["status"] == "ok"
+
+
+def test_no_arguments_runs_the_default_config(benchit, cache_dir):
+    proc = benchit(check=True)
+    assert "Hash:\t\t479b1332" in proc.stdout
+    assert "Model successfully benchmarked" in proc.stdout
+
+
+def test_tutorial_form_with_cache_dir_and_device(benchit, tmp_path):
+    script = EXAMPLES / "hello_world.py"
+    proc = benchit("benchmark", str(script), "--cache-dir", "tmp_cache", "--device", "x86", check=True)
+    assert "Hash:\t\t479b1332" in proc.stdout
+    assert (tmp_path / "tmp_cache" / "hello_world_479b1332" / "hello_world_479b1332_state.yaml").exists()
+    # the shorthand without the `benchmark` word is the same run
+    proc = benchit(str(script), "--cache-dir", "tmp_cache", check=True)
+    assert "Model successfully benchmarked" in proc.stdout
+
+
+def test_cache_dir_override_and_env(benchit, tmp_path, cache_dir):
+    benchit("input=hello_world", f"cache.dir={tmp_path / 'elsewhere'}", check=True)
+    assert (tmp_path / "elsewhere" / "hello_world_479b1332").is_dir()
+    assert not (cache_dir / "hello_world_479b1332").exists()
+
+
+def test_multirun_over_sequences_records_two_jobs(benchit, cache_dir):
+    proc = benchit("-m", "device=x86", "sequence=default,export_only", check=True)
+    sweeps = list((cache_dir / "sweeps").iterdir())
+    assert len(sweeps) == 1
+    jobs = sorted(p for p in sweeps[0].iterdir() if p.is_dir() and p.name.isdigit())
+    assert [p.name for p in jobs] == ["0", "1"]
+    sequences = []
+    for job in jobs:
+        results = json.loads((job / "results.json").read_text())
+        assert results["scripts"][0]["status"] == "ok"
+        sequences.append(results["config"]["sequence"]["name"])
+    assert sequences == ["default", "export_only"]
+    assert proc.stdout.count("Model successfully benchmarked") == 2
+
+
+def test_cfg_job_prints_the_composed_config(benchit):
+    proc = benchit("--cfg", "job", "--resolve", "device=x86", check=True)
+    config = yaml.safe_load(proc.stdout)
+    assert config["device"]["_target_"] == "benchit.devices.x86.X86Device"
+    assert config["input"]["script"].endswith("hello_world.py")
+    assert config["mode"] == "benchmark"
+
+
+def test_help_and_version_do_not_import_torch():
+    code = (
+        "import sys\n"
+        "from benchit.cli import main\n"
+        "for argv in (['--help'], ['version']):\n"
+        "    assert main(argv) == 0\n"
+        "heavy = [m for m in ('torch', 'tensorflow', 'onnxruntime', 'hydra') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in proc.stdout
+    for group in ("input=", "device=", "sequence=", "cache=", "+experiment="):
+        assert group in proc.stdout
+    assert "hello_world" in proc.stdout and "export_only" in proc.stdout and "nvidia" in proc.stdout
+
+
+def test_version(benchit):
+    from benchit.version import __version__
+
+    proc = benchit("version", check=True)
+    assert proc.stdout.strip() == f"benchit {__version__}"
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["input.script=does/not/exist.py"], "script not found: does/not/exist.py"),
+        (["input.script=" + str(EXAMPLES)], "not a Python script"),
+        (["device=tpu"], "unknown device 'tpu' (available: nvidia, x86"),
+        (["sequence=nope"], "unknown sequence 'nope'"),
+        (["input.scrpt=x.py"], "scrpt"),
+        (["mode=fast"], "mode"),
+        (["benchmark", "missing.py"], "script not found"),
+        (["benchmark", str(EXAMPLES / "hello_world.py"), "--no-such-flag"], "unknown flag --no-such-flag"),
+    ],
+)
+def test_bad_input_is_one_clear_line(benchit, cache_dir, args, expected):
+    proc = benchit(*args)
+    assert proc.returncode != 0
+    errors = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1, proc.stderr
+    assert errors[0].startswith("benchit: error:")
+    assert expected in errors[0]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    builds = [p for p in cache_dir.iterdir() if p.name not in ("runs",)] if cache_dir.exists() else []
+    assert builds == []
+
+
+def test_script_without_models_says_so(benchit, tmp_path):
+    script = tmp_path / "plain.py"
+    script.write_text("print('no models here')\n")
+    proc = benchit(f"input.script={script}")
+    assert "no PyTorch or Keras model was called by this script" in proc.stdout
+    assert "no models here" in proc.stdout
