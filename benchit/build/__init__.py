@@ -1,0 +1,26 @@
+"""Build: turn a discovered model into the files a device benchmarks, one stage at a time.
+
+A `Stage` has a name and one job; a `Sequence` is an ordered list of stages, usually composed
+from conf/sequence/*.yaml. `build_invocation` runs a sequence into a cache folder, validates
+each model file against the framework's own outputs, and reuses a successful build when nothing
+that matters has changed.
+"""
+
+from benchit.build.builder import BuildError, BuildResult, build_invocation
+from benchit.build.sequence import Sequence, load_sequence
+from benchit.build.stage import BuildContext, Stage
+from benchit.build.stages import ConvertFp16, ExportModel, OptimizeOnnx, SetSuccess
+
+__all__ = [
+    "BuildContext",
+    "BuildError",
+    "BuildResult",
+    "ConvertFp16",
+    "ExportModel",
+    "OptimizeOnnx",
+    "Sequence",
+    "SetSuccess",
+    "Stage",
+    "build_invocation",
+    "load_sequence",
+]

@@ -1,0 +1,82 @@
+"""Tensor plumbing shared by the stages: flattening framework values to numpy, ONNX feeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# ONNX tensor element types that ONNX Runtime reports as "tensor(<name>)" -> numpy dtype
+_ORT_TYPES = {
+    "tensor(float)": np.float32,
+    "tensor(float16)": np.float16,
+    "tensor(double)": np.float64,
+    "tensor(int64)": np.int64,
+    "tensor(int32)": np.int32,
+    "tensor(int8)": np.int8,
+    "tensor(uint8)": np.uint8,
+    "tensor(bool)": np.bool_,
+}
+
+
+def to_numpy(value: Any) -> np.ndarray | None:
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach"):  # torch
+        return value.detach().cpu().numpy()
+    if hasattr(value, "numpy") and hasattr(value, "shape"):  # tf / keras tensors
+        return np.asarray(value.numpy())
+    return None
+
+
+def flatten_arrays(value: Any, prefix: str = "") -> list[tuple[str, np.ndarray]]:
+    """(name, array) for every tensor inside nested tuples, lists, dicts and ModelOutputs, in order."""
+    array = to_numpy(value)
+    if array is not None:
+        return [(prefix or "output", array)]
+    items: list[tuple[str, Any]] = []
+    if isinstance(value, dict) or (hasattr(value, "keys") and hasattr(value, "__getitem__")):
+        items = [(f"{prefix}.{k}" if prefix else str(k), value[k]) for k in value.keys()]
+    elif isinstance(value, (list, tuple)):
+        items = [(f"{prefix}.{i}" if prefix else str(i), v) for i, v in enumerate(value)]
+    flat: list[tuple[str, np.ndarray]] = []
+    for name, item in items:
+        flat.extend(flatten_arrays(item, name))
+    return flat
+
+
+def feeds_for(session_inputs, named_arrays: list[tuple[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Match a model's declared inputs to the script's tensors: by name first, then in order.
+
+    Each array is cast to the dtype the model declares (a float16 model gets float16 inputs).
+    """
+    by_name = dict(named_arrays)
+    unused = [name for name, _ in named_arrays]
+    feeds = {}
+    for declared in session_inputs:
+        name = declared.name if declared.name in by_name else (unused[0] if unused else None)
+        if name is None:
+            raise ValueError(f"the model expects input '{declared.name}' but the script passed no tensor for it")
+        unused.remove(name)
+        feeds[declared.name] = cast_for(by_name[name], declared.type)
+    return feeds
+
+
+def cast_for(array: np.ndarray, ort_type: str) -> np.ndarray:
+    dtype = _ORT_TYPES.get(ort_type)
+    return array if dtype is None or array.dtype == dtype else array.astype(dtype)
+
+
+def max_errors(reference: list[np.ndarray], outputs: list[np.ndarray]) -> dict[str, float]:
+    """Max absolute and max relative error between the framework's outputs and a model's."""
+    max_abs, max_rel = 0.0, 0.0
+    for ref, out in zip(reference, outputs):
+        ref64 = np.asarray(ref, dtype=np.float64)
+        out64 = np.asarray(out, dtype=np.float64).reshape(ref64.shape)
+        if ref64.size == 0:
+            continue
+        diff = np.abs(ref64 - out64)
+        max_abs = max(max_abs, float(np.nanmax(diff)))
+        scale = np.maximum(np.abs(ref64), 1e-6)
+        max_rel = max(max_rel, float(np.nanmax(diff / scale)))
+    return {"max_abs_error": max_abs, "max_rel_error": max_rel}
