@@ -44,6 +44,7 @@ Usage, tutorial form (translated into the same overrides, the same run):
     -s, --search-dir DIR   look for SCRIPT in DIR     --all                every script in the search dir
     --timeout SECONDS      timeout=SECONDS            --labels K::V ...    input.labels=[K::V,...]
     --verbose              full tracebacks on the console
+    --resume               resume=true: skip scripts already done with the same config
 
 Other commands:
   benchit cache list|stats|delete|clean|location [--cache-dir DIR]   inspect and manage the cache
@@ -52,7 +53,7 @@ Other commands:
 
 Config groups (options shipped in conf/; add your own with --config-dir):
 {groups}
-Top-level keys: mode (analyze | build | benchmark), max_depth, timeout, verbose.
+Top-level keys: mode (analyze | build | benchmark), max_depth, timeout, verbose, resume.
 The cache: cache.dir, else $BENCHIT_CACHE_DIR, else ~/.cache/benchit.
 Each run's config and results go to <cache>/runs/<time>_<id>/ (sweeps: <cache>/sweeps/...); the path is printed.
 Docs: docs/ in the repository (getting started, configuration, ...). Hydra's own help: benchit --hydra-help
@@ -172,6 +173,7 @@ def _tutorial_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float)
     p.add_argument("--labels", nargs="+")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--resume", action="store_true")
     return p
 
 
@@ -242,6 +244,8 @@ def translate_tutorial_args(args: list[str]) -> list[str]:
         overrides.append(f"timeout={ns.timeout}")
     if ns.verbose:
         overrides.append("verbose=true")
+    if ns.resume:
+        overrides.append("resume=true")
     return overrides + passthrough
 
 

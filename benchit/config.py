@@ -93,6 +93,7 @@ class BenchitConfig:
     max_depth: int = 0  # also discover/build/benchmark sub-modules down to this depth
     timeout: float = 600.0  # seconds one script (analysis + builds + benchmarks) may take
     verbose: bool = False  # full tracebacks on the console
+    resume: bool = False  # skip scripts already done with the same config (tutorial form: --resume)
 
 
 _registered = False

@@ -36,6 +36,7 @@ class ScriptRun:
     message: str = ""
     stdout_path: Path | None = None
     stderr_path: Path | None = None
+    resumed: bool = False  # skipped by --resume: the result is the recorded one
 
 
 @dataclass
@@ -85,29 +86,163 @@ def resolve_scripts(input_cfg: dict[str, Any]) -> list[Path]:
 def run_job(config: dict[str, Any], output_dir: Path, out=sys.stdout) -> JobResult:
     """Run every script of one composed config; print the tree; write results.json in output_dir."""
     scripts = resolve_scripts(config["input"])
+    scripts = select_by_labels(scripts, config["input"].get("labels") or [])
     mode = config["mode"]
     if mode == "benchmark":
         check_device(config["device"])
     cache_dir = resolve_cache_dir(config["cache"]["dir"])
     output_dir.mkdir(parents=True, exist_ok=True)
     progress = sys.stderr.isatty()
+    resume = bool(config.get("resume"))
     runs = []
+    start = time.monotonic()
     print("\nModels discovered during profiling:\n", file=out)
     for n, script in enumerate(scripts, 1):
         if progress:
-            sys.stderr.write(f"\r\x1b[2Kbenchit: [{n}/{len(scripts)}] {script.name}")
+            elapsed = int(time.monotonic() - start)
+            sys.stderr.write(f"\r\x1b[2Kbenchit: [{n}/{len(scripts)}] {script.name}  "
+                             f"{elapsed // 60}:{elapsed % 60:02d} elapsed")
             sys.stderr.flush()
-        run = run_script_in_child(config, script, output_dir / "scripts" / f"{n:03d}_{script.stem}", cache_dir,
-                                  progress)
+        fingerprint = config_fingerprint(config, script)
+        run = resumed_run(cache_dir, script, fingerprint, mode) if resume else None
+        if run is None:
+            run = run_script_in_child(config, script, output_dir / "scripts" / f"{n:03d}_{script.stem}", cache_dir,
+                                      progress)
+            if run.status == "ok":
+                record_done(cache_dir, run, fingerprint, mode)
         runs.append(run)
         print_script(run, mode, out)
     job = JobResult(output_dir=output_dir, scripts=runs)
     write_json(output_dir / "results.json", {
         "config": config,
-        "scripts": [{"script": str(r.script), "status": r.status, "message": r.message, **r.result} for r in runs],
+        "status": "failed" if job.failed else "ok",
+        "summary": summary_line(job, mode),
+        "scripts": [{"script": str(r.script), "status": r.status, "message": r.message, "outcome": outcome_of(r, mode),
+                     **r.result} for r in runs],
     })
-    print_closing(job, out)
+    print_closing(job, mode, out)
     return job
+
+
+# ---------------------------------------------------------------- label selection
+def select_by_labels(scripts: list[Path], wanted: list[str]) -> list[Path]:
+    """Keep scripts whose first-line labels match: values of one key are alternatives, keys must all match.
+
+    `input.labels=[author::huggingface,task::fill_mask,task::qa]` keeps scripts by huggingface whose task is
+    fill_mask or qa. A value may also list alternatives itself: `task::fill_mask,qa`.
+    """
+    if not wanted:
+        return scripts
+    required: dict[str, set[str]] = {}
+    for item in wanted:
+        key, sep, value = str(item).partition("::")
+        if not sep or not key.strip():
+            raise RunError(f"bad label '{item}': write labels as key::value, e.g. input.labels=[author::huggingface]")
+        required.setdefault(key.strip(), set()).update(v.strip() for v in value.split(",") if v.strip())
+    kept = []
+    for script in scripts:
+        labels = read_labels(script)
+        if all(labels.get(key) in values for key, values in required.items()):
+            kept.append(script)
+    if not kept:
+        raise RunError(f"no script has the labels {' '.join(str(w) for w in wanted)} "
+                       f"(of {len(scripts)} script(s); labels are read from a first line like "
+                       "'# labels: name::bert author::huggingface')")
+    return kept
+
+
+# ---------------------------------------------------------------- resume
+RESUME_DIR = ("runs", "_resume")  # inside the cache; `runs` is reserved, so cache commands never take it for a build
+
+
+def config_fingerprint(config: dict[str, Any], script: Path) -> str:
+    """What decides a script's results: its text and the config keys that change builds or measurements.
+
+    Not included: where the cache or outputs are, timeout, verbose, labels, resume.
+    """
+    import hashlib
+    import json
+
+    from benchit.version import __version__
+
+    def file_digest(path: str | Path | None) -> str | None:
+        try:
+            return hashlib.sha256(Path(os.path.expanduser(str(path))).read_bytes()).hexdigest() if path else None
+        except OSError:
+            return None
+
+    sequence = dict(config.get("sequence") or {})
+    facts = {
+        "benchit": __version__,
+        "script": file_digest(script),
+        "mode": config.get("mode"),
+        "max_depth": config.get("max_depth"),
+        "hashes": sorted(str(h).lower() for h in config["input"].get("hashes") or []),
+        "script_args": config["input"].get("script_args") or "",
+        "sequence": sequence,
+        "sequence_file": file_digest(sequence.get("file")),
+        "device": config.get("device") if config.get("mode") == "benchmark" else None,
+        "build": config.get("build"),
+        "rebuild": (config.get("cache") or {}).get("rebuild"),
+    }
+    text = json.dumps(facts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _record_path(cache_dir: Path, script: Path, fingerprint: str) -> Path:
+    import hashlib
+
+    from benchit.cache.layout import safe_build_name
+
+    where = hashlib.sha256(str(script.resolve()).encode()).hexdigest()[:8]
+    return cache_dir.joinpath(*RESUME_DIR, fingerprint, f"{safe_build_name(script.stem)}_{where}.json")
+
+
+def _built_names(result: dict[str, Any], mode: str) -> list[str] | None:
+    """Build names the script produced in this mode; None if any selected model did not finish."""
+    wanted = {"benchmark": "benchmarked", "build": "built"}.get(mode)
+    names = []
+    for model in result.get("models") or []:
+        for inv in model.get("invocations") or []:
+            if not inv.get("selected") or mode == "analyze":
+                continue
+            if inv.get("status") not in (wanted, "benchmarked"):
+                return None
+            names.append(inv["build_name"])
+    return names
+
+
+def record_done(cache_dir: Path, run: ScriptRun, fingerprint: str, mode: str) -> None:
+    """After a script finished cleanly: remember its config fingerprint and its builds, for --resume."""
+    builds = _built_names(run.result, mode)
+    if builds is None:
+        return
+    try:
+        write_json(_record_path(cache_dir, run.script, fingerprint), {
+            "script": str(run.script), "fingerprint": fingerprint, "mode": mode, "builds": sorted(set(builds)),
+            "message": run.message, "result": run.result, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        })
+    except OSError:
+        pass  # a read-only cache only costs the next --resume a rerun
+
+
+def resumed_run(cache_dir: Path, script: Path, fingerprint: str, mode: str) -> ScriptRun | None:
+    """The recorded run of this script with this fingerprint, if every build it made is still in the cache."""
+    from benchit.cache.layout import Build
+
+    try:
+        record = read_json(_record_path(cache_dir, script, fingerprint))
+    except (OSError, ValueError):
+        return None
+    if record.get("fingerprint") != fingerprint:
+        return None
+    for name in record.get("builds") or []:
+        build = Build(cache_dir, name)
+        if not build.exists() or (mode == "benchmark" and not build.stats_path.is_file()):
+            return None  # deleted or cleaned since: run it again
+    run = ScriptRun(script=script, result=record.get("result") or {}, status="ok", message=record.get("message", ""))
+    run.resumed = True
+    return run
 
 
 def check_device(device_cfg: dict[str, Any]) -> None:
@@ -162,11 +297,12 @@ def run_script_in_child(config: dict[str, Any], script: Path, job_dir: Path, cac
         run.result = {}
     if code is not None and code < 0:
         sig = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-        hint = " (out of memory?)" if -code == signal.SIGKILL else ""
-        run.status, run.message = "killed", f"killed by signal {-code} ({sig}){hint}"
+        detail = "out of memory?" if -code == signal.SIGKILL else sig
+        run.status, run.message = "killed", f"killed by signal {-code} ({detail})"
     elif code not in (None, 0):
         run.status = "failed"
-        run.message = run.result.get("error") or f"benchit worker exited with code {code}"
+        run.message = run.result.get("error") or (
+            f"the process ended with exit code {code} before benchit finished (os._exit in the script?)")
     if run.status == "ok":
         run.status, run.message = _script_status(run.result)
     return run
@@ -226,6 +362,10 @@ def print_script(run: ScriptRun, mode: str, out) -> None:
     result = run.result or {"script": str(run.script), "models": []}
     for line in format_script(result, mode):
         print(line, file=out)
+    if run.resumed:
+        print(f"\tNote: skipped (resume): already {_DONE_WORD.get(mode, mode)} with this config; "
+              "the results above are the recorded ones", file=out)
+        print(file=out)
     if run.message:
         print(f"\t{_status_word(run.status)}: {run.message}", file=out)
         print(file=out)
@@ -243,15 +383,36 @@ def _status_word(status: str) -> str:
     return {"ok": "Note", "failed": "Error", "timed_out": "Error", "killed": "Error"}[status]
 
 
-def print_closing(job: JobResult, out) -> None:
+_DONE_WORD = {"benchmark": "benchmarked", "build": "built", "analyze": "analyzed"}
+# The order of the summary line's parts.
+OUTCOMES = ("benchmarked", "built", "analyzed", "without models", "skipped", "failed", "timed out", "killed")
+
+
+def outcome_of(run: ScriptRun, mode: str) -> str:
+    """One word for the summary line: benchmarked | built | analyzed | without models | skipped | failed | ..."""
+    if run.status != "ok":
+        return run.status.replace("_", " ")
+    if run.resumed:
+        return "skipped"
+    if not (run.result or {}).get("models"):
+        return "without models"
+    return _DONE_WORD.get(mode, mode)
+
+
+def summary_line(job: JobResult, mode: str) -> str:
+    """"12 scripts: 10 benchmarked, 1 failed, 1 timed out"."""
     counts: dict[str, int] = {}
     for run in job.scripts:
-        counts[run.status] = counts.get(run.status, 0) + 1
-    if job.failed:
-        n = len(job.scripts)
-        parts = [f"{counts.get('ok', 0)} succeeded"]
-        parts += [f"{counts[k]} {k.replace('_', ' ')}" for k in ("failed", "timed_out", "killed") if counts.get(k)]
-        print(f"benchit: {n} script{'s' if n != 1 else ''}: {', '.join(parts)}. Results: {job.output_dir}", file=out)
-    else:
+        word = outcome_of(run, mode)
+        counts[word] = counts.get(word, 0) + 1
+    n = len(job.scripts)
+    parts = [f"{counts[word]} {word}" for word in OUTCOMES if counts.get(word)]
+    return f"{n} script{'s' if n != 1 else ''}: {', '.join(parts)}"
+
+
+def print_closing(job: JobResult, mode: str, out) -> None:
+    if len(job.scripts) > 1 or job.failed:
+        print(f"benchit: {summary_line(job, mode)}", file=out)
+    if not job.failed:
         print(CLOSING_LINE, file=out)
-        print(f"Results: {job.output_dir}", file=out)
+    print(f"Results: {job.output_dir}", file=out)
