@@ -163,7 +163,7 @@ class Worker:
             **outcome,
             **measurement.to_dict(),
             "onnx_file": str(result.onnx_file.relative_to(build.dir)) if result and result.onnx_file else None,
-            "unstable": measurement.cv > float(device.measurement.get("cv_warning", 0.1)),
+            "unstable": measurement.unstable(device.cv_warning),  # robust CV or mean drift: docs/devices.md
             "versions": library_versions(),
             "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }

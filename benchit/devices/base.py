@@ -57,6 +57,11 @@ class Device:
     def benchmark(self, target: BenchmarkTarget) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _measure(self, fn, sync=None) -> Measurement:
+    @property
+    def cv_warning(self) -> float:
+        return float(self.measurement.get("cv_warning", 0.10))
+
+    def _measure(self, fn, timed_call=None) -> Measurement:
+        """Time `fn` with this device's measurement settings (conf/device/*.yaml: measurement)."""
         settings = {k: v for k, v in self.measurement.items() if k != "cv_warning"}
-        return measure(fn, sync=sync, **settings)
+        return measure(fn, timed_call=timed_call, **settings)

@@ -1,7 +1,13 @@
-"""How each runtime runs a model: ONNX Runtime with an execution provider, or PyTorch eager."""
+"""How each runtime runs a model: ONNX Runtime with an execution provider, or PyTorch eager.
+
+Each function returns the facts recorded with every result (runtime, its version, the provider
+that really ran, threads, the dtypes fed) and the Measurement.
+"""
 
 from __future__ import annotations
 
+import functools
+import os
 from typing import Any
 
 from benchit.devices.base import BenchmarkTarget, Device, DeviceUnavailable
@@ -12,6 +18,77 @@ PROVIDERS = {
     "cuda": "CUDAExecutionProvider",
     "trt": "TensorrtExecutionProvider",
 }
+# What ONNX Runtime may use for the nodes the requested provider cannot run.
+FALLBACKS = {
+    "CPUExecutionProvider": [],
+    "CUDAExecutionProvider": ["CPUExecutionProvider"],
+    "TensorrtExecutionProvider": ["CUDAExecutionProvider", "CPUExecutionProvider"],
+}
+GPU_PROVIDERS = ("CUDAExecutionProvider", "TensorrtExecutionProvider")
+CUDA_HINT = ("its CUDA 13 / cuDNN 9 libraries are missing or do not match the driver? "
+             "install them with: pip install 'benchit[cuda]'")
+
+
+@functools.lru_cache(maxsize=1)
+def physical_cores() -> int:
+    """Physical cores this process may use: ONNX Runtime's default intra-op thread count."""
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            physical = core = None
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "physical id":
+                    physical = value.strip()
+                elif key == "core id":
+                    core = value.strip()
+                elif not line.strip():
+                    if core is not None:
+                        cores.add((physical, core))
+                    physical = core = None
+            if core is not None:
+                cores.add((physical, core))
+    except OSError:
+        pass
+    return max(1, min(len(cores) or allowed, allowed))
+
+
+def check_provider_installed(provider: str) -> None:
+    """Raise DeviceUnavailable if this onnxruntime build has no `provider` at all.
+
+    A build that lists it can still fail to load it (no GPU, missing CUDA libraries): that is
+    caught after the session is created, by `check_session_providers`.
+    """
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    if provider not in available:
+        import importlib.metadata as md
+
+        package = "onnxruntime"
+        for name in ("onnxruntime-gpu", "onnxruntime"):
+            try:
+                md.version(name)
+                package = name
+                break
+            except md.PackageNotFoundError:
+                continue
+        raise DeviceUnavailable(
+            f"the installed {package} {ort.__version__} has no {provider} (it has {', '.join(available)}); "
+            "install onnxruntime-gpu: pip install 'benchit[cuda]'")
+
+
+def check_session_providers(session, provider: str) -> list[str]:
+    """ONNX Runtime falls back to the CPU silently: the requested provider must be the first one active."""
+    active = list(session.get_providers())
+    if not active or active[0] != provider:
+        hint = f" ({CUDA_HINT})" if provider in GPU_PROVIDERS else ""
+        raise DeviceUnavailable(
+            f"ONNX Runtime could not use {provider}: the session would run on {', '.join(active) or 'nothing'}"
+            f"{hint}; a CPU number is never reported as {provider}")
+    return active
 
 
 def run_onnxruntime(device: Device, target: BenchmarkTarget, provider: str) -> dict[str, Any]:
@@ -20,37 +97,43 @@ def run_onnxruntime(device: Device, target: BenchmarkTarget, provider: str) -> d
 
     from benchit.build.tensors import feeds_for
 
+    if target.onnx_file is None:
+        raise DeviceUnavailable(f"runtime={device.runtime} needs an ONNX file; the build produced none")
+    check_provider_installed(provider)
     options = ort.SessionOptions()
     if device.threads:
         options.intra_op_num_threads = int(device.threads)
     options.log_severity_level = 3  # errors only; a provider that failed to load is caught below
-    providers: list[Any] = [(provider, device.provider_options) if device.provider_options else provider]
-    if provider != "CPUExecutionProvider":
-        providers.append("CPUExecutionProvider")
-    session = ort.InferenceSession(str(target.onnx_file), options, providers=providers)
-    active = session.get_providers()
-    if not active or active[0] != provider:
-        # ONNX Runtime falls back to the CPU silently; a CPU number must never be labelled as GPU.
-        raise DeviceUnavailable(f"ONNX Runtime could not use {provider} (it would run on {', '.join(active)})")
+    first: Any = (provider, dict(device.provider_options)) if device.provider_options else provider
+    session = ort.InferenceSession(str(target.onnx_file), options, providers=[first, *FALLBACKS[provider]])
+    active = check_session_providers(session, provider)
+    # Cast to the dtypes the model declares (a float16 build takes float16 inputs).
     feeds = feeds_for(session.get_inputs(), list(target.inputs.items()))
     run = session.run
-    sync = None
-    measurement = device._measure(lambda: run(None, feeds), sync)
+    measurement = device._measure(lambda: run(None, feeds))
     return {
         "runtime": device.runtime,
         "runtime_version": ort.__version__,
         "provider": active[0],
-        "threads": device.threads or options.intra_op_num_threads or "default",
+        "providers": active,
+        "provider_options": dict(device.provider_options),
+        "threads": int(device.threads) if device.threads else physical_cores(),
+        "threads_setting": "config" if device.threads else "onnxruntime default (one per physical core)",
+        "input_dtypes": {name: str(array.dtype) for name, array in feeds.items()},
         "measurement": measurement,
     }
 
 
 def run_torch(device: Device, target: BenchmarkTarget, torch_device: str) -> dict[str, Any]:
-    """Time the framework model itself (eager), on the script's inputs moved to `torch_device`."""
+    """Time the framework model itself (eager), on the script's inputs moved to `torch_device`.
+
+    On CUDA each call is timed with CUDA events (start/end recorded on the stream around the call,
+    then synchronized), so the figure is GPU time of the call, not the host's queueing time.
+    """
     import torch
 
     if target.model is None or not isinstance(target.model, torch.nn.Module):
-        raise DeviceUnavailable("runtime=torch benchmarks PyTorch models only")
+        raise DeviceUnavailable("runtime=torch benchmarks PyTorch models only (use runtime=ort for Keras)")
     if device.threads:
         torch.set_num_threads(int(device.threads))
     model = target.model.to(torch_device)
@@ -65,17 +148,41 @@ def run_torch(device: Device, target: BenchmarkTarget, torch_device: str) -> dic
         return value
 
     args, kwargs = move(target.args), move(target.kwargs)
-    sync = torch.cuda.synchronize if torch_device.startswith("cuda") else None
+    on_cuda = torch_device.startswith("cuda")
 
     def call():
-        with torch.inference_mode():
-            model(*args, **kwargs)
+        return model(*args, **kwargs)
 
-    measurement = device._measure(call, sync)
+    with torch.inference_mode():
+        if on_cuda:
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            synchronize = torch.cuda.synchronize
+
+            def warm():
+                call()
+                synchronize()
+
+            def timed() -> float:
+                start.record()
+                call()
+                end.record()
+                end.synchronize()
+                return start.elapsed_time(end) / 1000.0
+
+            timed.timer_name = "cuda_event"  # type: ignore[attr-defined]
+            measurement = device._measure(warm, timed_call=timed)
+        else:
+            measurement = device._measure(call)
+    dtypes = {f"arg{i}": str(a.dtype).replace("torch.", "") for i, a in enumerate(args) if isinstance(a, torch.Tensor)}
+    dtypes.update({k: str(v.dtype).replace("torch.", "") for k, v in kwargs.items() if isinstance(v, torch.Tensor)})
     return {
         "runtime": device.runtime,
-        "runtime_version": torch.__version__,
+        "runtime_version": str(torch.__version__),
         "provider": f"torch eager ({torch_device})",
-        "threads": device.threads or torch.get_num_threads(),
+        "providers": [f"torch eager ({torch_device})"],
+        "provider_options": {},
+        "threads": torch.get_num_threads(),
+        "threads_setting": "config" if device.threads else "torch default",
+        "input_dtypes": dtypes,
         "measurement": measurement,
     }
