@@ -18,7 +18,9 @@ from benchit.config import CONF_DIR, register_configs
 
 register_configs()
 # A short id per process: two runs started in the same second get different output folders.
-OmegaConf.register_new_resolver("run_id", lambda: RUN_ID, replace=True)
+# Cached, like ${now:}: the value travels with the config into launcher workers (joblib, submitit), so every
+# job of a sweep resolves the same sweep dir.
+OmegaConf.register_new_resolver("run_id", lambda: RUN_ID, replace=True, use_cache=True)
 RUN_ID = uuid.uuid4().hex[:6]
 
 # Set by the task function; read by the CLI for the exit code (Hydra ignores return values).

@@ -7,6 +7,7 @@ created from their `_target_` by the runner (hydra.utils.instantiate).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -110,6 +111,8 @@ def register_configs() -> None:
     ConfigStore.instance().store(name="benchit_schema", node=BenchitConfig)
     # ${example:cli/scripts/hello_world.py} -> the shipped example's absolute path
     OmegaConf.register_new_resolver("example", lambda rel: str(EXAMPLES_DIR / rel), replace=True)
+    # ${expanduser:${cache.dir}}: Hydra makes output dirs as written, so '~' would become a folder named '~'.
+    OmegaConf.register_new_resolver("expanduser", lambda path: os.path.expanduser(str(path)), replace=True)
     _registered = True
 
 

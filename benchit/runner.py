@@ -327,7 +327,8 @@ def _script_status(result: dict[str, Any]) -> tuple[str, str]:
     outcome = result.get("script_outcome") or {}
     if outcome.get("status") in ("raised", "exited"):
         where = f" ({outcome['location']})" if outcome.get("location") else ""
-        return "failed", f"the script {outcome['status']}: {outcome['message']}{where}"
+        message = outcome["message"] if outcome["status"] == "exited" else f"raised: {outcome['message']}"
+        return "failed", f"the script {message}{where}"
     models = result.get("models") or []
     if not models:
         return "ok", "no PyTorch or Keras model was called by this script"

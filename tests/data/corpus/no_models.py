@@ -1,0 +1,3 @@
+# labels: kind::plain
+"""Runs fine and calls no model."""
+print("no_models: nothing to benchmark here")
