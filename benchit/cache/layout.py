@@ -21,7 +21,11 @@ DEFAULT_CACHE_DIR = "~/.cache/benchit"
 STATE_SUFFIX = "_state.yaml"
 STATS_SUFFIX = "_stats.yaml"
 # Folders in the cache that are not builds.
-RESERVED_NAMES = {"runs", "sweeps", "labels", ".locks"}
+RESERVED_NAMES = {"runs", "sweeps", "labels", "reports", ".locks"}
+# The newest state/stats layout this benchit reads; a build written by a newer benchit is reported, not guessed at.
+SUPPORTED_STATE_VERSION = 1
+# Longest build name a command accepts (file systems allow 255 bytes; the state file adds a suffix).
+MAX_BUILD_NAME = 200
 _BUILD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,200}$")
 
 
@@ -90,6 +94,51 @@ class Build:
             return {}
         data = read_yaml(self.stats_path)
         return data if isinstance(data, dict) else {}
+
+
+class UnsafeBuildName(ValueError):
+    """A name given to a cache command that is not a build folder inside the cache; nothing was touched."""
+
+
+def find_build(cache_dir: Path, name: str) -> Build:
+    """The build folder `name` inside `cache_dir`, or UnsafeBuildName saying why not.
+
+    Only a plain folder name directly inside the cache is accepted: no separators, no '..', no
+    absolute path, no NUL, nothing over MAX_BUILD_NAME characters, no symlink (wherever it leads),
+    and the folder must hold a benchit state or stats file named after it.
+    """
+    shown = repr(name) if any(ord(ch) < 32 for ch in name) else name
+    if "\0" in name:
+        raise UnsafeBuildName(f"{shown}: a build name cannot contain a NUL character")
+    if len(name) > MAX_BUILD_NAME:
+        raise UnsafeBuildName(f"{shown[:40]}...: a build name has at most {MAX_BUILD_NAME} characters")
+    if not name.strip():
+        raise UnsafeBuildName("an empty build name")
+    if os.path.isabs(name) or name.startswith("~"):
+        raise UnsafeBuildName(f"{shown}: give a build name from `benchit cache list`, not a path")
+    if "/" in name or "\\" in name or name in (".", "..") or ".." in name:
+        raise UnsafeBuildName(f"{shown}: a build name is a folder name inside the cache (no '/', no '..')")
+    if name in RESERVED_NAMES:
+        raise UnsafeBuildName(f"{shown}: not a build, benchit keeps its own {name}/ folder there")
+    if not is_valid_build_name(name):
+        raise UnsafeBuildName(f"{shown}: not a benchit build name (letters, digits, '_', '.', '-')")
+    build = Build(cache_dir, name)
+    path = build.dir
+    if os.path.islink(path):
+        raise UnsafeBuildName(f"{shown}: a symlink ({path} -> {os.readlink(path)}), not a build folder; "
+                              "benchit never follows links out of the cache")
+    if not path.exists():
+        raise UnsafeBuildName(f"{shown}: no such build in cache {cache_dir} (see `benchit cache list`)")
+    if not path.is_dir():
+        raise UnsafeBuildName(f"{shown}: not a build folder")
+    if os.path.realpath(path.parent) != os.path.realpath(cache_dir):
+        raise UnsafeBuildName(f"{shown}: outside the cache {cache_dir}")
+    markers = (build.state_path, build.stats_path)
+    if not any(os.path.lexists(m) for m in markers):
+        raise UnsafeBuildName(f"{shown}: not a benchit build (no {name}{STATE_SUFFIX} in it)")
+    if any(os.path.islink(m) for m in markers):
+        raise UnsafeBuildName(f"{shown}: its state file is a symlink; not a build benchit wrote")
+    return build
 
 
 def list_builds(cache_dir: Path) -> list[str]:

@@ -1,0 +1,65 @@
+"""A Hydra callback that keeps `summary.csv` in every sweep directory (registered in conf/config.yaml).
+
+It rewrites the summary after each job of a multirun (so an interrupted sweep still has one up to
+its last finished job) and once more when the multirun ends, then prints where it is. A problem
+writing the summary is a warning: it never fails the sweep.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+
+def _sweep_dir_of_job() -> Path | None:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    try:
+        hydra_cfg = HydraConfig.get()
+    except ValueError:
+        return None
+    if hydra_cfg.mode != RunMode.MULTIRUN:
+        return None
+    return Path(hydra_cfg.sweep.dir)
+
+
+class SweepSummary(Callback):
+    def __init__(self, per_job: bool = True) -> None:
+        self.per_job = per_job
+
+    def on_job_end(self, config: DictConfig, job_return: Any = None, **kwargs: Any) -> None:
+        if not self.per_job:
+            return
+        sweep_dir = _sweep_dir_of_job()
+        if sweep_dir is not None:
+            self._write(sweep_dir, quiet=True)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        try:
+            sweep_dir = Path(str(config.hydra.sweep.dir))
+        except Exception as error:  # an unresolvable sweep dir: say so, never fail the sweep
+            print(f"benchit: warning: no sweep summary ({error})", file=sys.stderr)
+            return
+        self._write(sweep_dir, quiet=False)
+
+    @staticmethod
+    def _write(sweep_dir: Path, quiet: bool) -> None:
+        from benchit.report.sweep import write_summary
+
+        if not sweep_dir.is_dir():
+            return
+        try:
+            path, scan = write_summary(sweep_dir)
+        except Exception as error:
+            print(f"benchit: warning: could not write {sweep_dir / 'summary.csv'}: {error} "
+                  f"(rebuild it with `benchit report {sweep_dir}`)", file=sys.stderr)
+            return
+        if not quiet:
+            failed = f", {scan.failed_jobs} with failures" if scan.failed_jobs else ""
+            print(f"Sweep summary ({scan.jobs} job{'s' if scan.jobs != 1 else ''}{failed}): {path}")
+            sys.stdout.flush()

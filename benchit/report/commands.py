@@ -1,0 +1,176 @@
+"""`benchit report`: a CSV of every build in the cache(s), or the summary of a sweep.
+
+    benchit report [--cache-dir DIR ...] [-o FILE.csv] [--plot]   one row per build x device x runtime
+    benchit report SWEEP_DIR [...] [-o FILE.csv] [--plot]         rebuild SWEEP_DIR/summary.csv
+
+Imports no torch, tensorflow, onnxruntime or Hydra; pandas writes the CSV, matplotlib the plot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from benchit.cache.layout import DEFAULT_CACHE_DIR, resolve_cache_dir
+
+MAX_WARNINGS = 20
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        print(f"benchit report: error: {message} (see `benchit report --help`)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="benchit report", description=(
+        "Summarize results. Without SWEEP_DIR: a CSV with one row per build x device x runtime across "
+        "every build in the cache(s). With SWEEP_DIR: rebuild its summary.csv from the jobs' results."))
+    p.add_argument("sweeps", nargs="*", metavar="SWEEP_DIR", help="a sweep (or run) folder to summarize")
+    p.add_argument("--cache-dir", "-d", action="extend", nargs="+", metavar="DIR",
+                   help=f"cache(s) to report (default: $BENCHIT_CACHE_DIR, else {DEFAULT_CACHE_DIR})")
+    p.add_argument("-o", "--output", metavar="FILE.csv",
+                   help="where the CSV goes (default: <cache>/reports/report_<time>.csv, "
+                        "or SWEEP_DIR/summary.csv)")
+    p.add_argument("--plot", action="store_true",
+                   help="also write a PNG comparing latency per model and a Markdown table beside the CSV")
+    p.add_argument("--rows", type=int, default=20, metavar="N", help="rows of the console table (default 20)")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    try:
+        ns = _parser().parse_args(argv)
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        if ns.sweeps:
+            if ns.cache_dir:
+                return _fail("give SWEEP_DIR or --cache-dir, not both")
+            if ns.output and len(ns.sweeps) > 1:
+                return _fail("-o names one file: give one SWEEP_DIR with it")
+            code = 0
+            for sweep in ns.sweeps:
+                code = max(code, report_sweep(Path(sweep), ns))
+            return code
+        return report_caches(ns)
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+
+
+def _fail(message: str) -> int:
+    print(f"benchit report: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _warn(warnings: list[str]) -> None:
+    for text in warnings[:MAX_WARNINGS]:
+        print(f"Warning: {text}", file=sys.stderr)
+    if len(warnings) > MAX_WARNINGS:
+        print(f"Warning: ... and {len(warnings) - MAX_WARNINGS} more (see the rows with status 'broken')",
+              file=sys.stderr)
+
+
+def _model_key(row: dict) -> str:
+    return str(row.get("build_name") or row.get("model_name") or row.get("script") or "?")
+
+
+def _cache_variant(row: dict) -> str:
+    device, runtime, sequence = row.get("device") or "", row.get("runtime") or "", row.get("sequence") or ""
+    head = f"{device}/{runtime}" if device or runtime else "not benchmarked"
+    return f"{head} {sequence}".strip()
+
+
+def report_caches(ns) -> int:
+    from benchit.report.builds import ordered_columns, scan_cache
+    from benchit.report.output import console_table, write_csv
+
+    given = ns.cache_dir or [None]
+    caches = [resolve_cache_dir(d) for d in given]
+    missing = [str(d) for d, c in zip(given, caches) if not c.is_dir()]
+    if missing:
+        return _fail(f"no cache at {missing[0] or caches[0]} (run benchit first, or give --cache-dir DIR)")
+    rows, warnings, builds = [], [], 0
+    for cache in caches:
+        scan = scan_cache(cache)
+        rows.extend(scan.rows)
+        warnings.extend(scan.warnings)
+        builds += scan.builds
+    _warn(warnings)
+    out = Path(ns.output) if ns.output else caches[0] / "reports" / f"report_{time.strftime('%Y-%m-%d_%H-%M-%S')}.csv"
+    write_csv(rows, ordered_columns(rows), out)
+    counts = _counts(rows)
+    where = ", ".join(str(c) for c in caches)
+    print(f"Info: Report of {builds} build{'s' if builds != 1 else ''} in cache {where}: "
+          f"{len(rows)} row{'s' if len(rows) != 1 else ''} ({counts})")
+    if rows:
+        print()
+        for line in console_table(rows, [("build_name", "build"), ("device", "device"), ("runtime", "runtime"),
+                                         ("sequence", "sequence"), ("mean_ms", "mean ms"),
+                                         ("throughput_ips", "IPS"), ("status", "status"), ("error", "error")],
+                                  limit=ns.rows):
+            print(line)
+        print()
+    print(f"Info: Report written to {out}")
+    if ns.plot:
+        return _plot(rows, out, _model_key, _cache_variant,
+                     f"benchit: mean latency per model, {builds} builds ({where})")
+    return 0
+
+
+def _counts(rows: list[dict]) -> str:
+    counts: dict[str, int] = {}
+    for row in rows:
+        key = str(row.get("status") or "unknown")
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])) or "empty"
+
+
+def report_sweep(sweep_dir: Path, ns) -> int:
+    from benchit.report.output import console_table
+    from benchit.report.sweep import is_sweep_dir, variant_labels, write_summary
+
+    if not sweep_dir.is_dir():
+        return _fail(f"{sweep_dir}: no such folder")
+    if not is_sweep_dir(sweep_dir):
+        return _fail(f"{sweep_dir}: not a sweep folder (no job folders with results.json or .hydra/); "
+                     "for a cache use --cache-dir DIR")
+    out, scan = write_summary(sweep_dir, Path(ns.output) if ns.output else None)
+    _warn(scan.warnings)
+    labels = variant_labels(scan.rows)
+    for row in scan.rows:
+        row["variant"] = labels.get(str(row.get("job", "")), "")
+    print(f"Info: Summary of sweep {sweep_dir}: {scan.jobs} job{'s' if scan.jobs != 1 else ''} "
+          f"({scan.failed_jobs} with failures), {len(scan.rows)} rows ({_counts(scan.rows)})")
+    if scan.rows:
+        print()
+        for line in console_table(scan.rows, [("job", "job"), ("variant", "overrides"), ("build_name", "build"),
+                                              ("mean_ms", "mean ms"), ("status", "status"), ("error", "error")],
+                                  limit=ns.rows):
+            print(line)
+        print()
+    print(f"Info: Summary written to {out}")
+    if ns.plot:
+        return _plot(scan.rows, out, _model_key, lambda r: r.get("variant") or "",
+                     f"benchit sweep {sweep_dir.name}: mean latency per model")
+    return 0
+
+
+def _plot(rows: list[dict], csv_path: Path, model_of, variant_of, title: str) -> int:
+    from benchit.cache.files import atomic_write_text
+    from benchit.report.output import markdown_table, plot_png
+
+    md_path = csv_path.with_suffix(".md")
+    atomic_write_text(md_path, markdown_table(rows, model_of, variant_of, title))
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print(f"Info: Markdown table written to {md_path}")
+        return _fail("--plot needs matplotlib: pip install 'benchit[plot]'")
+    png = plot_png(rows, csv_path.with_suffix(".png"), model_of, variant_of, title)
+    print(f"Info: Plot written to {png}")
+    print(f"Info: Markdown table written to {md_path}")
+    return 0
