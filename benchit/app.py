@@ -12,11 +12,24 @@ import uuid
 from pathlib import Path
 
 import hydra
+from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from benchit.config import CONF_DIR, register_configs
 
 register_configs()
+
+
+def _add_plugin_dir() -> None:
+    """Let Hydra find benchit's own plugins (hydra/launcher=two_phase): they live in benchit/_hydra_plugins."""
+    import hydra_plugins
+
+    folder = str(Path(__file__).resolve().parent / "_hydra_plugins")
+    if folder not in list(hydra_plugins.__path__):
+        hydra_plugins.__path__.append(folder)
+
+
+_add_plugin_dir()
 # A short id per process: two runs started in the same second get different output folders.
 # Cached, like ${now:}: the value travels with the config into launcher workers (joblib, submitit), so every
 # job of a sweep resolves the same sweep dir.
@@ -25,6 +38,32 @@ RUN_ID = uuid.uuid4().hex[:6]
 
 # Set by the task function; read by the CLI for the exit code (Hydra ignores return values).
 FAILED_JOBS: list[str] = []
+# Sweep dirs of the multiruns this process started (ExitStatusCallback): with a launcher that runs jobs in other
+# processes (joblib, submitit, ray), FAILED_JOBS stays empty here, so the exit code comes from the jobs' results.json.
+SWEEP_DIRS: list[Path] = []
+
+
+class ExitStatusCallback(Callback):
+    """Remembers where a multirun writes its jobs, so the parent can tell whether any job failed."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        SWEEP_DIRS.append(Path(str(config.hydra.sweep.dir)))
+
+
+def failed_sweep_jobs(sweep_dir: Path) -> list[str]:
+    """Jobs of a sweep whose results.json says failed (or has a script that did not finish cleanly)."""
+    from benchit.cache.files import read_json
+
+    failed = []
+    for path in sorted(sweep_dir.glob("**/results.json")):
+        try:
+            results = read_json(path)
+        except (OSError, ValueError):
+            failed.append(str(path.parent))
+            continue
+        if results.get("status") == "failed" or any(s.get("status") != "ok" for s in results.get("scripts") or []):
+            failed.append(str(path.parent))
+    return failed
 
 
 def to_plain(cfg: DictConfig) -> dict:
@@ -67,6 +106,7 @@ def run_hydra(argv: list[str]) -> int:
     saved = sys.argv
     sys.argv = ["benchit", *argv]
     FAILED_JOBS.clear()
+    SWEEP_DIRS.clear()
     try:
         hydra_main()
     except SystemExit as exit_:
@@ -82,6 +122,8 @@ def run_hydra(argv: list[str]) -> int:
         return 2
     finally:
         sys.argv = saved
+    for sweep_dir in SWEEP_DIRS:
+        FAILED_JOBS.extend(failed_sweep_jobs(sweep_dir))
     return 1 if FAILED_JOBS else 0
 
 
