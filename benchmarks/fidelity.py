@@ -1,0 +1,156 @@
+"""Measurement fidelity: benchit's numbers beside a bare `InferenceSession.run` loop on the same file.
+
+    python benchmarks/run.py fidelity        (or: python benchmarks/fidelity.py)
+
+On the same ONNX file and the same inputs (the build's inputs.npz), with the same session
+defaults (CPU execution provider, ONNX Runtime's default threads):
+- mid-size model (a 4-layer transformer encoder, a few ms here): benchit's reported median over
+  the bare loop's median, goal 0.97-1.03;
+- tiny model (hello_world, ~4 µs): benchit's median minus the bare loop's, goal <= 2 µs per call;
+- the spread of benchit's median over three runs on the mid-size model: CV goal <= 5 %.
+benchit runs and bare loops alternate, so a drift of the machine's speed hits both sides alike.
+The sequence is export_only: the benchmarked file is the plain export (any file would do; it
+is the same one on both sides).
+
+Both sides use one intra-op thread (`device.threads=1`, `intra_op_num_threads=1`): on a shared
+2-core machine ONNX Runtime's default (one thread per core) makes a call wait for whichever core
+a neighbour is using, and the same bare loop then reads anywhere from 2.5 to 8.5 ms from one
+second to the next; one thread reads 4.49-4.52 ms. The default-threads ratio is printed too, as
+information.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from harness import EXAMPLES, Row, benchit_argv, temp_dir
+
+MID_SCRIPT = textwrap.dedent("""\
+    # labels: name::fidelity_encoder
+    import torch
+
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(d_model=256, nhead=4, dim_feedforward=1024, batch_first=True)
+    encoder = torch.nn.TransformerEncoder(layer, num_layers=4, enable_nested_tensor=False).eval()
+    x = torch.randn(1, 128, 256)
+    with torch.no_grad():
+        y = encoder(x)
+    print("encoder output", tuple(y.shape))
+    """)
+
+RUNS = 3
+BARE_SECONDS = 1.0  # per bare loop, after 0.2 s of warm-up
+
+
+def _benchit_result(script: Path, cache: Path, threads: int | None = 1) -> tuple[float, Path, dict]:
+    """Run benchit on `script`; return its median (ms), the ONNX file it timed, its stats entry."""
+    import yaml
+
+    threads_arg = f"device.threads={threads}" if threads else "device.threads=null"
+    subprocess.run(benchit_argv(f"input.script={script}", "sequence=export_only", threads_arg), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**_env(), "BENCHIT_CACHE_DIR": str(cache)})
+    stats_files = sorted(cache.glob(f"{script.stem}_*/*_stats.yaml"))
+    if len(stats_files) != 1:
+        raise RuntimeError(f"expected one build of {script.name} in {cache}, found {len(stats_files)}")
+    stats = yaml.safe_load(stats_files[0].read_text())
+    entry = stats["benchmarks"]["x86/ort"]
+    return float(entry["median_ms"]), stats_files[0].parent / entry["onnx_file"], entry
+
+
+def _env() -> dict:
+    import os
+
+    return dict(os.environ)
+
+
+def bare_loop_median(onnx_file: Path, threads: int | None = 1, seconds: float = BARE_SECONDS) -> float:
+    """The reference: a plain session, inputs from the build, each call timed with perf_counter (ms)."""
+    import numpy as np
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+    saved = np.load(onnx_file.parent.parent / "inputs.npz")
+    arrays = [saved[k] for k in saved.files]
+    types = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(int64)": np.int64}
+    feeds = {i.name: a.astype(types.get(i.type, a.dtype)) for i, a in zip(session.get_inputs(), arrays)}
+    end = time.perf_counter() + 0.2
+    while time.perf_counter() < end:
+        session.run(None, feeds)
+    samples = []
+    end = time.perf_counter() + seconds
+    while True:
+        t0 = time.perf_counter()
+        session.run(None, feeds)
+        t1 = time.perf_counter()
+        samples.append(t1 - t0)
+        if t1 >= end and len(samples) >= 100:
+            break
+    return statistics.median(samples) * 1000.0
+
+
+def measure_pair(script: Path, cache: Path, runs: int, threads: int | None = 1
+                 ) -> tuple[list[float], list[float], dict]:
+    benchit_medians, bare_medians, entry = [], [], {}
+    for _ in range(runs):
+        median, onnx_file, entry = _benchit_result(script, cache, threads)
+        benchit_medians.append(median)
+        bare_medians.append(bare_loop_median(onnx_file, threads))
+    return benchit_medians, bare_medians, entry
+
+
+def rows() -> list[Row]:
+    work = temp_dir("fidelity")
+    try:
+        mid = work / "fidelity_encoder.py"
+        mid.write_text(MID_SCRIPT)
+        cache = work / "cache"
+        # one untimed run builds the file (export); the timed runs reuse it
+        _benchit_result(mid, cache)
+        mid_benchit, mid_bare, mid_entry = measure_pair(mid, cache, RUNS)
+        tiny_benchit, tiny_bare, _ = measure_pair(EXAMPLES / "hello_world.py", cache, RUNS)
+        default_benchit, default_bare, default_entry = measure_pair(mid, cache, RUNS, threads=None)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    # Pairs, not pooled medians: the machine's speed drifts (neighbours on shared cores), and each
+    # benchit run is compared with the bare loop that ran right after it.
+    ratio = statistics.median(x / y for x, y in zip(mid_benchit, mid_bare))
+    overhead_us = statistics.median((x - y) * 1000.0 for x, y in zip(tiny_benchit, tiny_bare))
+    cv = statistics.stdev(mid_benchit) / statistics.mean(mid_benchit)
+    bare_cv = statistics.stdev(mid_bare) / statistics.mean(mid_bare)
+    default_ratio = statistics.median(x / y for x, y in zip(default_benchit, default_bare))
+    detail = (f"mid-size medians benchit {', '.join(f'{x:.3f}' for x in mid_benchit)} ms, bare "
+              f"{', '.join(f'{x:.3f}' for x in mid_bare)} ms; hello_world medians benchit "
+              f"{', '.join(f'{x * 1000:.2f}' for x in tiny_benchit)} µs, bare "
+              f"{', '.join(f'{x * 1000:.2f}' for x in tiny_bare)} µs; threads {mid_entry.get('threads')}; "
+              f"default threads ({default_entry.get('threads')}): benchit "
+              f"{', '.join(f'{x:.3f}' for x in default_benchit)} ms, bare "
+              f"{', '.join(f'{x:.3f}' for x in default_bare)} ms")
+    print(detail, file=sys.stderr)
+    return [
+        Row("mid-size encoder: benchit median / bare median (median of pairs)", ratio, "x", None, "",
+            "0.97-1.03", 0.97 <= ratio <= 1.03),
+        Row("hello_world: benchit median - bare median (median of pairs)", overhead_us, "µs", None, "",
+            "<= 2 µs per call", overhead_us <= 2.0),
+        Row("hello_world: benchit median", statistics.median(tiny_benchit) * 1000.0, "µs",
+            statistics.median(tiny_bare) * 1000.0, "bare session.run loop", "", None),
+        Row(f"mid-size encoder: CV of {RUNS} benchit medians", cv * 100.0, "%", bare_cv * 100.0,
+            f"CV of the {RUNS} bare medians", "<= 5 %", cv <= 0.05),
+        Row("mid-size encoder, default threads: benchit / bare (median of pairs)", default_ratio, "x", None, "",
+            "(information)", None),
+    ]
+
+
+if __name__ == "__main__":
+    import run
+
+    sys.exit(run.main(["fidelity"]))
