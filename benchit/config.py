@@ -75,6 +75,9 @@ class SequenceConfig:
     name: str = "default"
     stages: List[Any] = field(default_factory=list)  # each a dict with `_target_` and the stage's parameters
     file: Optional[str] = None  # a Python file whose get_sequence() replaces `stages` (tutorial: --sequence-file)
+    # Folders from which user stage modules (`_target_: my_stages.MyStage`) are imported; by default
+    # every --config-dir, so a stage module can sit beside the YAML that names it.
+    python_path: List[str] = field(default_factory=lambda: ["${benchit_config_dirs:}"])
 
 
 @dataclass
@@ -85,11 +88,17 @@ class CacheConfig:
 
 
 @dataclass
+class BuildConfig:
+    strict: bool = False  # a stage whose outputs differ from the framework's beyond its tolerance fails the build
+
+
+@dataclass
 class BenchitConfig:
     input: InputConfig = field(default_factory=InputConfig)
     device: DeviceConfig = field(default_factory=DeviceConfig)
     sequence: SequenceConfig = field(default_factory=SequenceConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
+    build: BuildConfig = field(default_factory=BuildConfig)
     mode: Mode = Mode.benchmark
     max_depth: int = 0  # also discover/build/benchmark sub-modules down to this depth
     timeout: float = 600.0  # seconds one script (analysis + builds + benchmarks) may take
@@ -113,7 +122,19 @@ def register_configs() -> None:
     OmegaConf.register_new_resolver("example", lambda rel: str(EXAMPLES_DIR / rel), replace=True)
     # ${expanduser:${cache.dir}}: Hydra makes output dirs as written, so '~' would become a folder named '~'.
     OmegaConf.register_new_resolver("expanduser", lambda path: os.path.expanduser(str(path)), replace=True)
+    OmegaConf.register_new_resolver("benchit_config_dirs", _config_dirs, replace=True)
     _registered = True
+
+
+def _config_dirs() -> str:
+    """The --config-dir folders of the running Hydra app, joined with os.pathsep ('' outside Hydra)."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        sources = HydraConfig.get().runtime.config_sources
+    except Exception:
+        return ""
+    return os.pathsep.join(s.path for s in sources if s.provider == "command-line" and s.schema == "file")
 
 
 def group_options(group: str, extra_dirs: tuple[Path, ...] = ()) -> list[str]:

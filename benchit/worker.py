@@ -113,11 +113,12 @@ class Worker:
             if needs_build:
                 ctx = BuildContext(model=info.model, framework=info.framework, args=inv.args, kwargs=inv.kwargs,
                                    reference_outputs=reference_outputs(inv.outputs), build=build)
+                started = time.perf_counter()
                 try:
                     result = build_invocation(
                         ctx, sequence, key=build_key(info.hash, inv.signature, sequence, info.framework),
-                        rebuild=str(cache["rebuild"]), strict=bool(self.config.get("build", {}).get("strict")),
-                        extra_state=self._state_facts(info, inv),
+                        rebuild=str(cache["rebuild"]), strict=bool((self.config.get("build") or {}).get("strict")),
+                        extra_state=self._state_facts(info, inv), fallback_log_dir=self.result_path.parent,
                     )
                 except Exception as error:  # the builder itself failed (disk full, unwritable cache...)
                     record.update(status="failed", message=f"build failed: {type(error).__name__}: {error}")
@@ -125,6 +126,8 @@ class Worker:
                     self.save()
                     continue
                 record["from_cache"] = result.from_cache
+                record["build_seconds"] = round(time.perf_counter() - started, 4)
+                record["rebuild_reason"] = None if result.from_cache else result.state.get("rebuild_reason")
                 record["warnings"] = result.warnings
                 record["validation"] = result.state.get("validation", {})
                 if not result.ok:
@@ -181,12 +184,16 @@ class Worker:
         import shutil
 
         with build_lock(build.dir):
+            state = build.load_state()
+            # Mark first, delete second: a kill in between leaves a state that claims nothing.
+            heavy = [a for a in state.get("artifacts", []) if a.startswith("onnx/") or a == "inputs.npz"]
+            state["lean"] = True
+            state["lean_deleted"] = heavy
+            state["onnx_file"] = None
+            state["artifacts"] = [a for a in state.get("artifacts", []) if a not in heavy]
+            write_yaml(build.state_path, state)
             shutil.rmtree(build.onnx_dir, ignore_errors=True)
             build.inputs_path.unlink(missing_ok=True)
-            state = build.load_state()
-            state["lean"] = True
-            state["artifacts"] = [a for a in state.get("artifacts", []) if not a.startswith("onnx/") and a != "inputs.npz"]
-            write_yaml(build.state_path, state)
 
     # ------------------------------------------------------------------ records
     def _build_name(self, info, inv) -> str:

@@ -16,7 +16,8 @@ import numpy as np
 
 from benchit.build.sequence import Sequence
 from benchit.build.stage import BuildContext
-from benchit.build.tensors import feeds_for, flatten_arrays, max_errors
+from benchit.build.stages import one_line
+from benchit.build.tensors import feeds_for, flatten_arrays, max_errors, short_float
 from benchit.cache.files import build_lock, write_yaml
 from benchit.capture import redirect_output
 from benchit.version import __version__
@@ -74,27 +75,73 @@ def build_invocation(
     rebuild: str = "if_needed",
     strict: bool = False,
     extra_state: dict | None = None,
+    fallback_log_dir: Path | None = None,
 ) -> BuildResult:
-    """Build one model invocation into `ctx.build`, or reuse what the cache already holds."""
+    """Build one model invocation into `ctx.build`, or reuse what the cache already holds.
+
+    rebuild: "if_needed" reuses a successful (or partial) build whose key matches and whose files
+    are all present; "always" rebuilds; "never" reuses any usable build and fails if there is none.
+    A failed or interrupted build (a process killed mid-stage) is never reused.
+    `fallback_log_dir` receives the log when the build folder itself cannot be written.
+    """
     build = ctx.build
-    with build_lock(build.dir):
-        cached = _reusable(build, key) if rebuild != "always" else None
-        if cached is not None:
-            return cached
+    first = sequence.stage_names(ctx.framework)[0] if sequence.stages else "build"
+    try:
+        lock = build_lock(build.dir)
+        lock.acquire()
+    except OSError as error:
+        return _unwritable(ctx, first, error, fallback_log_dir)
+    try:
+        previous, reason = _previous(build, key)
+        if rebuild != "always" and previous is not None and (reason is None or rebuild == "never"):
+            cached = _reuse(build, previous)
+            if cached is not None:
+                if reason:
+                    cached.warnings.append(f"reused a build made with another configuration ({reason}; "
+                                           "cache.rebuild=never)")
+                return cached
+            reason = reason or "build files are missing"
         if rebuild == "never":
-            return BuildResult(status="failed", message="no usable build in the cache and cache.rebuild=never")
-        return _build(ctx, sequence, key, strict, extra_state or {})
+            return BuildResult(status="failed", message=f"no usable build in the cache ({reason or 'none'}) "
+                                                        "and cache.rebuild=never")
+        reason = "cache.rebuild=always" if rebuild == "always" else reason
+        try:
+            return _build(ctx, sequence, key, strict, extra_state or {}, reason)
+        except OSError as error:  # the folder, the state or a log cannot be written
+            return _unwritable(ctx, ctx.facts.get("_current_stage") or first, error, fallback_log_dir)
+    finally:
+        lock.release()
 
 
-def _reusable(build, key: str) -> BuildResult | None:
+def _previous(build, key: str) -> tuple[dict | None, str | None]:
+    """The build's current state and why it cannot be reused as it is (None: it can)."""
     try:
         state = build.load_state()
+    except FileNotFoundError:
+        return None, "not in the cache"
     except Exception:
-        return None
-    if state.get("build_status") not in ("successful", "partial") or state.get("config", {}).get("build_key") != key:
+        return None, "unreadable state file"
+    status = state.get("build_status")
+    if status in ("running", "not_started"):
+        return state, f"the previous build was interrupted during {state.get('current_stage') or 'start-up'}"
+    if status == "failed":
+        return state, "the previous build failed"
+    if status not in ("successful", "partial"):
+        return state, f"unknown build status {status!r}"
+    if state.get("lean"):
+        return state, "its files were deleted (lean cache)"
+    if (state.get("config") or {}).get("build_key") != key:
+        return state, "the model, its inputs, the sequence or benchit changed"
+    return state, None
+
+
+def _reuse(build, state: dict) -> BuildResult | None:
+    """A BuildResult from a finished build, or None if any file it needs is gone."""
+    if state.get("build_status") not in ("successful", "partial") or state.get("lean"):
         return None
     onnx_file = build.dir / state["onnx_file"] if state.get("onnx_file") else None
-    if onnx_file is None or not onnx_file.is_file() or not build.inputs_path.is_file():
+    needed = [build.dir / a for a in state.get("artifacts") or [] if a.startswith("onnx/") or a == "inputs.npz"]
+    if onnx_file is None or not onnx_file.is_file() or not all(p.is_file() for p in needed):
         return None  # lean cache or a deleted artifact: never a cache hit on missing files
     try:
         with np.load(build.inputs_path, allow_pickle=False) as data:
@@ -105,23 +152,42 @@ def _reusable(build, key: str) -> BuildResult | None:
                        warnings=list(state.get("warnings") or []), state=state)
 
 
-def _build(ctx: BuildContext, sequence: Sequence, key: str, strict: bool, extra_state: dict) -> BuildResult:
+def _unwritable(ctx: BuildContext, stage: str, error: OSError, fallback_log_dir: Path | None) -> BuildResult:
+    """The build folder cannot be written: one status line, the traceback in a log outside it."""
+    import tempfile
+
+    reason = one_line(error, 300)
+    log_dir = Path(fallback_log_dir) if fallback_log_dir else Path(tempfile.gettempdir())
+    log = log_dir / f"log_{ctx.build.name}_{stage}.txt"
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log.write_text(f"cannot write the build folder {ctx.build.dir}\n{traceback.format_exc()}", encoding="utf-8")
+    except OSError:
+        log = Path("(no log: nothing writable)")
+    return BuildResult(status="failed", message=f"{stage} failed: {reason}; log: {log}")
+
+
+def _build(ctx: BuildContext, sequence: Sequence, key: str, strict: bool, extra_state: dict,
+           reason: str | None) -> BuildResult:
     build = ctx.build
+    names = sequence.stage_names(ctx.framework)
+    build_start = time.perf_counter()
+    ctx.facts["_current_stage"] = names[0]
     build.dir.mkdir(parents=True, exist_ok=True)
-    for stale in [build.onnx_dir, build.inputs_path, *build.dir.glob("log_*.txt")]:
+    for stale in [build.onnx_dir, build.inputs_path, build.stats_path, *build.dir.glob("log_*.txt")]:
         if stale.is_dir():
             shutil.rmtree(stale)
         elif stale.exists():
             stale.unlink()
-    names = sequence.stage_names(ctx.framework)
     state: dict[str, Any] = {
         "state_version": STATE_VERSION,
         "build_name": build.name,
-        "build_status": "running",
+        "build_status": "not_started",
         "cache_dir": str(build.cache_dir),
         "config": {"build_name": build.name, "build_key": key, "sequence_name": sequence.name,
-                   "sequence": names, "stages": sequence.describe(), **extra_state},
+                   "sequence": names, "stages": sequence.describe(), "strict": strict, **extra_state},
         "sequence": names,
+        "rebuild_reason": reason,
         "current_stage": None,
         "completed_stages": [],
         "stage_seconds": {},
@@ -133,52 +199,69 @@ def _build(ctx: BuildContext, sequence: Sequence, key: str, strict: bool, extra_
     }
     write_yaml(build.state_path, state)
     result = BuildResult(status="running", state=state)
+    state["build_status"] = "running"
     for stage, name in zip(sequence.stages, names):
-        state["current_stage"] = name
+        state["current_stage"] = ctx.facts["_current_stage"] = name
         write_yaml(build.state_path, state)
         log = build.log_path(name)
         start = time.perf_counter()
+        check = None
         try:
             with redirect_output(log):
                 stage.run(ctx)
                 if stage.writes_model and ctx.onnx_file is not None:
                     check = _validate(ctx, stage.tolerance)
-                    print(f"validation: {check}")
+                    print(f"validation: max abs error {check['max_abs_error']:.3g}, max rel error "
+                          f"{check['max_rel_error']:.3g}, tolerance {check['tolerance']:g}")
         except Exception as error:
+            if isinstance(error, OSError) and not _writable(log):
+                raise
             with open(log, "a", encoding="utf-8") as f:
                 f.write(traceback.format_exc())
             state["stage_seconds"][name] = round(time.perf_counter() - start, 4)
-            reason = f"{type(error).__name__}: {error}".strip().splitlines()[0][:300]
-            result.message = f"{name} failed: {reason}; log: {log}"
-            return _finish(result, state, ctx, "failed", failed_stage=name)
+            text = one_line(error, 400)
+            result.message = f"{name} failed: {text}; log: {log}"
+            return _finish(result, state, ctx, "failed", build_start, failed_stage=name)
         state["stage_seconds"][name] = round(time.perf_counter() - start, 4)
         state["completed_stages"].append(name)
-        if stage.writes_model and ctx.onnx_file is not None:
+        if check is not None:
             state["validation"][name] = check
             if not check["ok"]:
-                text = (f"{name} changed outputs by {check['max_abs_error']:.1e} "
-                        f"(tolerance {check['tolerance']:.0e})")
+                text = (f"{name} changed outputs by {short_float(check['max_abs_error'])} "
+                        f"(tolerance {short_float(check['tolerance']).replace('.0e', 'e')})")
                 state["warnings"].append(text)
                 if strict:
-                    result.message = f"{text}; build.strict=true"
-                    return _finish(result, state, ctx, "failed", failed_stage=name)
-        if name == sequence.stage_names(ctx.framework)[0] and ctx.inputs:
+                    result.message = f"{name} failed: {text} and build.strict=true; log: {log}"
+                    return _finish(result, state, ctx, "failed", build_start, failed_stage=name)
+        if name == names[0] and ctx.inputs:
             np.savez(build.inputs_path, **ctx.inputs)
     status = ctx.facts.pop("build_status", "partial")
-    return _finish(result, state, ctx, status)
+    return _finish(result, state, ctx, status, build_start)
 
 
-def _finish(result: BuildResult, state: dict, ctx: BuildContext, status: str, failed_stage: str | None = None):
-    state.update(ctx.facts)
+def _writable(path: Path) -> bool:
+    try:
+        with open(path, "a", encoding="utf-8"):
+            return True
+    except OSError:
+        return False
+
+
+def _finish(result: BuildResult, state: dict, ctx: BuildContext, status: str, build_start: float,
+            failed_stage: str | None = None):
+    facts = {k: v for k, v in ctx.facts.items() if not k.startswith("_")}
+    state.update(facts)
     state["build_status"] = status
     state["current_stage"] = None
+    state["build_seconds"] = round(time.perf_counter() - build_start, 4)
+    state["onnx_inputs"] = {name: {"shape": list(a.shape), "dtype": str(a.dtype)} for name, a in ctx.inputs.items()}
     if failed_stage:
         state["failed_stage"] = failed_stage
         state["error"] = result.message
-    if ctx.onnx_file is not None and ctx.onnx_file.exists():
-        state["onnx_file"] = str(ctx.onnx_file.relative_to(ctx.build.dir))
+    state["onnx_file"] = (str(ctx.onnx_file.relative_to(ctx.build.dir))
+                          if ctx.onnx_file is not None and ctx.onnx_file.exists() else None)
     state["artifacts"] = sorted(str(p.relative_to(ctx.build.dir)) for p in ctx.build.dir.rglob("*")
-                                if p.is_file() and not p.name.endswith(".yaml"))
+                                if p.is_file() and not p.name.endswith(".yaml") and not p.name.startswith("."))
     write_yaml(ctx.build.state_path, state)
     result.status, result.state = status, state
     result.onnx_file, result.inputs = ctx.onnx_file, ctx.inputs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from benchit.build.stage import BuildContext, Stage
@@ -9,24 +10,32 @@ from benchit.build.tensors import flatten_arrays
 
 # Protobuf cannot hold a single file above 2 GB: past this many bytes of weights, use external data.
 EXTERNAL_DATA_BYTES = 1_800_000_000
+# With external data, tensors smaller than this stay inside the .onnx file: shape constants must,
+# or ONNX Runtime's shape inference cannot read them.
+EXTERNAL_MIN_TENSOR_BYTES = 128
 
 
 class ExportModel(Stage):
     """Export the model to ONNX: `export_pytorch` (torch.onnx.export) or `export_keras`.
 
     PyTorch: the dynamo exporter, falling back to the TorchScript exporter when it fails (the state
-    records which one wrote the file). `exporter` = "auto" | "dynamo" | "torchscript".
+    records which one wrote the file, and why it fell back). `exporter` = "auto" | "dynamo" |
+    "torchscript" (PyTorch) | "tf2onnx" | "keras" (Keras; "auto": tf2onnx, then keras model.export).
+    The model is exported in eval mode. Models whose weights exceed `external_data_bytes` are
+    written as `<name>.onnx` + `<name>.onnx.data` (ONNX external data); smaller ones as one file.
     """
 
     name = "export"
     tolerance = 1e-4
 
-    def __init__(self, opset: int = 20, exporter: str = "auto", tolerance: float = 1e-4):
-        if exporter not in ("auto", "dynamo", "torchscript"):
-            raise ValueError(f"exporter must be auto, dynamo or torchscript, not {exporter!r}")
-        self.opset = opset
+    def __init__(self, opset: int = 20, exporter: str = "auto", tolerance: float = 1e-4,
+                 external_data_bytes: int = EXTERNAL_DATA_BYTES):
+        if exporter not in ("auto", "dynamo", "torchscript", "tf2onnx", "keras"):
+            raise ValueError(f"exporter must be auto, dynamo, torchscript, tf2onnx or keras, not {exporter!r}")
+        self.opset = int(opset)
         self.exporter = exporter
         self.tolerance = tolerance
+        self.external_data_bytes = int(external_data_bytes)
 
     def stage_name(self, framework: str) -> str:
         return f"export_{framework}"
@@ -34,43 +43,126 @@ class ExportModel(Stage):
     def run(self, ctx: BuildContext) -> None:
         target = ctx.build.onnx_dir / f"{ctx.build.name}.onnx"
         target.parent.mkdir(parents=True, exist_ok=True)
+        ctx.facts["opset_requested"] = self.opset
         if ctx.framework == "keras":
-            from benchit.analysis import keras_support
+            from benchit.build.keras_export import export_keras
 
-            keras_support.export_onnx(ctx.model, ctx.args, ctx.kwargs, target, self.opset)
-            ctx.facts["exporter"] = "keras.export"
+            exporter, fallback = export_keras(ctx.model, ctx.args, ctx.kwargs, target, self.opset, self.exporter)
+            weight_bytes = None
         else:
-            ctx.facts["exporter"] = self._export_pytorch(ctx, target)
+            weight_bytes = _torch_weight_bytes(ctx.model)
+            exporter, fallback = self._export_pytorch(ctx, target, weight_bytes > self.external_data_bytes)
+        ctx.facts["exporter"] = exporter
+        ctx.facts["exporter_fallback_reason"] = fallback
         import onnx
 
+        if weight_bytes is None:
+            weight_bytes = _initializer_bytes(target)
+        external = weight_bytes > self.external_data_bytes
+        if external != has_external_data(target):
+            save_onnx(onnx.load(str(target)), target, external)  # the exporter chose otherwise: fix it
         onnx.checker.check_model(str(target))  # a path: works for models with external data too
         model = onnx.load(str(target), load_external_data=False)
         ctx.facts["opset"] = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+        ctx.facts["external_data"] = external
         ctx.onnx_file = target
         ctx.inputs = _match_inputs([i.name for i in model.graph.input], ctx.args, ctx.kwargs)
 
-    def _export_pytorch(self, ctx: BuildContext, target: Path) -> str:
+    def _export_pytorch(self, ctx: BuildContext, target: Path, big: bool) -> tuple[str, str | None]:
         import torch
 
-        weight_bytes = sum(p.numel() * p.element_size() for p in ctx.model.parameters())
-        big = weight_bytes > EXTERNAL_DATA_BYTES
-        if self.exporter in ("auto", "dynamo"):
-            try:
-                with torch.no_grad():
+        if self.exporter in ("tf2onnx", "keras"):
+            raise ValueError(f"exporter={self.exporter} is for Keras models; this is a PyTorch model")
+        was_training = bool(getattr(ctx.model, "training", False))
+        ctx.model.eval()
+        fallback = None
+        try:
+            if self.exporter in ("auto", "dynamo"):
+                # Not under no_grad: that switches some modules (TransformerEncoder) to fused fast
+                # paths that no exporter knows.
+                try:
                     torch.onnx.export(
                         ctx.model, ctx.args, str(target), kwargs=ctx.kwargs or None,
                         dynamo=True, external_data=big, opset_version=self.opset,
                     )
-                return "dynamo"
+                    return "dynamo", None
+                except Exception as error:
+                    if self.exporter == "dynamo":
+                        raise
+                    fallback = one_line(error)
+                    print(f"benchit: the dynamo exporter failed ({fallback}); falling back to the TorchScript exporter")
+                    for stale in target.parent.glob(target.name + "*"):
+                        stale.unlink()
+            args = ctx.args + ((ctx.kwargs,) if ctx.kwargs else ())
+            try:
+                torch.onnx.export(ctx.model, args, str(target), dynamo=False, opset_version=min(self.opset, 20))
             except Exception as error:
-                if self.exporter == "dynamo":
+                if fallback is None:
                     raise
-                print(f"benchit: the dynamo exporter failed ({type(error).__name__}: {error}); "
-                      "falling back to the TorchScript exporter")
-        args = ctx.args + ((ctx.kwargs,) if ctx.kwargs else ())
-        with torch.no_grad():
-            torch.onnx.export(ctx.model, args, str(target), dynamo=False, opset_version=min(self.opset, 20))
-        return "torchscript"
+                raise ExportError(f"no exporter could export the model (TorchScript: {one_line(error)}; "
+                                  f"dynamo: {fallback})") from error
+            return "torchscript", fallback
+        finally:
+            if was_training:
+                # The script ran the model in training mode (dropout, batch statistics): the file holds
+                # the eval-mode model, so compare it with eval-mode outputs on the same inputs.
+                with torch.no_grad():
+                    outputs = ctx.model(*ctx.args, **ctx.kwargs)
+                ctx.reference_outputs = [array for _, array in flatten_arrays(outputs)]
+                ctx.facts["reference_outputs"] = "eval mode (the script called the model in training mode)"
+                ctx.model.train()
+
+
+class ExportError(Exception):
+    """Neither exporter could write the model."""
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def one_line(error: BaseException, limit: int = 200) -> str:
+    """`Type: first line of the message`, without colour codes, at most `limit` characters."""
+    text = _ANSI.sub("", f"{type(error).__name__}: {error}").strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    line = line.split(" This is step ")[0]  # torch.onnx's "This is step 3/3 of exporting... Next steps:"
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _torch_weight_bytes(model) -> int:
+    tensors = list(model.parameters()) + list(model.buffers())
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def _initializer_bytes(path: Path) -> int:
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    total = 0
+    for tensor in model.graph.initializer:
+        length = next((int(e.value) for e in tensor.external_data if e.key == "length"), None)
+        total += length if length is not None else len(tensor.raw_data)
+    return total
+
+
+def has_external_data(path: Path) -> bool:
+    """Whether an ONNX file keeps (some of) its weights in separate files."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    return any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer)
+
+
+def save_onnx(model, path: Path, external: bool) -> None:
+    """Save a ModelProto as one file, or with all weights in `<file>.data` beside it."""
+    import onnx
+
+    for stale in path.parent.glob(path.name + ".data"):
+        stale.unlink()
+    if external:
+        onnx.save(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                  location=path.name + ".data", size_threshold=EXTERNAL_MIN_TENSOR_BYTES)
+    else:
+        onnx.save(model, str(path))
 
 
 def _match_inputs(graph_inputs: list[str], args: tuple, kwargs: dict) -> dict:
@@ -86,10 +178,6 @@ def _match_inputs(graph_inputs: list[str], args: tuple, kwargs: dict) -> dict:
         remaining.remove(key)
         feeds[name] = by_name[key]
     return feeds
-
-
-def _has_external_data(path: Path) -> bool:
-    return any(p.name.startswith(path.name) and p != path for p in path.parent.iterdir())
 
 
 class OptimizeOnnx(Stage):
@@ -120,30 +208,38 @@ class OptimizeOnnx(Stage):
         options = ort.SessionOptions()
         options.graph_optimization_level = levels[self.level]
         options.optimized_model_filepath = str(target)
-        if _has_external_data(source):
+        external = has_external_data(source)
+        if external:
             # Otherwise the optimized file points back at the original's weights by relative path.
             options.add_session_config_entry(
                 "session.optimized_model_external_initializers_file_name", target.name + ".data"
             )
             options.add_session_config_entry(
-                "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
+                "session.optimized_model_external_initializers_min_size_in_bytes", str(EXTERNAL_MIN_TENSOR_BYTES)
             )
+        for stale in target.parent.glob(target.name + "*"):
+            stale.unlink()
         ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
+        if not target.is_file():
+            raise RuntimeError(f"ONNX Runtime wrote no optimized model to {target}")
+        ctx.facts["optimization_level"] = self.level
+        ctx.facts["external_data"] = has_external_data(target)
         ctx.onnx_file = target
 
 
 class ConvertFp16(Stage):
     """Convert float32 weights and ops to float16 with onnxconverter-common.
 
-    keep_io_types=False: the model takes and returns float16 (benchit casts the inputs);
+    keep_io_types=False (default): the model takes and returns float16 (benchit casts float inputs);
     True: float32 inputs and outputs with Casts inside. Integer inputs always stay integer.
-    op_block_list: op types that stay float32.
+    op_block_list: op types that stay float32, added to onnxconverter-common's own list.
+    A model whose source keeps external data keeps it (`<name>-fp16.onnx.data`).
     """
 
     name = "fp16_conversion"
 
     def __init__(self, keep_io_types: bool = False, op_block_list: list | None = None, tolerance: float = 1e-2):
-        self.keep_io_types = keep_io_types
+        self.keep_io_types = bool(keep_io_types)
         self.op_block_list = list(op_block_list) if op_block_list else None
         self.tolerance = tolerance
 
@@ -153,14 +249,21 @@ class ConvertFp16(Stage):
 
         source = ctx.onnx_file
         target = source.with_name(f"{ctx.build.name}-fp16.onnx")
-        model = onnx.load(str(source))
-        kwargs = {"keep_io_types": self.keep_io_types}
-        if self.op_block_list is not None:
-            kwargs["op_block_list"] = self.op_block_list
-        converted = float16.convert_float_to_float16(model, **kwargs)
-        big = converted.ByteSize() > EXTERNAL_DATA_BYTES if hasattr(converted, "ByteSize") else False
-        onnx.save(converted, str(target), save_as_external_data=big)
-        ctx.facts["fp16_io"] = "float32" if self.keep_io_types else "float16 (inputs cast)"
+        model = onnx.load(str(source))  # with its external data, if any
+        blocked = list(float16.DEFAULT_OP_BLOCK_LIST) + [op for op in self.op_block_list or []
+                                                          if op not in float16.DEFAULT_OP_BLOCK_LIST]
+        converted = float16.convert_float_to_float16(model, keep_io_types=self.keep_io_types,
+                                                     op_block_list=blocked)
+        external = has_external_data(source)
+        save_onnx(converted, target, external)
+        onnx.checker.check_model(str(target))
+        io = {i.name: onnx.helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type).name
+              for i in list(converted.graph.input) + list(converted.graph.output)
+              if i.type.HasField("tensor_type")}
+        ctx.facts["fp16_io"] = "float32 (keep_io_types)" if self.keep_io_types else "float16 (float inputs are cast)"
+        ctx.facts["fp16_io_types"] = io
+        ctx.facts["fp16_op_block_list"] = self.op_block_list or []
+        ctx.facts["external_data"] = external
         ctx.onnx_file = target
 
 

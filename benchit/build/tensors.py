@@ -68,15 +68,33 @@ def cast_for(array: np.ndarray, ort_type: str) -> np.ndarray:
 
 
 def max_errors(reference: list[np.ndarray], outputs: list[np.ndarray]) -> dict[str, float]:
-    """Max absolute and max relative error between the framework's outputs and a model's."""
+    """Max absolute and max relative error between the framework's outputs and a model's.
+
+    A NaN or infinity where the framework produced a finite number (float16 overflow) counts as an
+    infinite error, and so does a missing output or a shape mismatch.
+    """
     max_abs, max_rel = 0.0, 0.0
+    if len(outputs) < len(reference):
+        return {"max_abs_error": float("inf"), "max_rel_error": float("inf")}
     for ref, out in zip(reference, outputs):
         ref64 = np.asarray(ref, dtype=np.float64)
-        out64 = np.asarray(out, dtype=np.float64).reshape(ref64.shape)
+        out64 = np.asarray(out, dtype=np.float64)
+        if out64.size != ref64.size:
+            return {"max_abs_error": float("inf"), "max_rel_error": float("inf")}
+        out64 = out64.reshape(ref64.shape)
         if ref64.size == 0:
             continue
-        diff = np.abs(ref64 - out64)
-        max_abs = max(max_abs, float(np.nanmax(diff)))
-        scale = np.maximum(np.abs(ref64), 1e-6)
-        max_rel = max(max_rel, float(np.nanmax(diff / scale)))
+        with np.errstate(invalid="ignore", over="ignore"):
+            diff = np.abs(ref64 - out64)
+        diff[~np.isfinite(diff) & np.isfinite(ref64)] = np.inf
+        diff[~np.isfinite(ref64) & (ref64 == out64)] = 0.0  # the framework's own inf/nan, reproduced
+        diff[np.isnan(ref64) & np.isnan(out64)] = 0.0
+        max_abs = max(max_abs, float(np.max(diff)))
+        scale = np.maximum(np.abs(np.nan_to_num(ref64)), 1e-6)
+        max_rel = max(max_rel, float(np.max(diff / scale)))
     return {"max_abs_error": max_abs, "max_rel_error": max_rel}
+
+
+def short_float(value: float) -> str:
+    """3.1e-2 rather than 3.1e-02: the form status lines use."""
+    return f"{value:.1e}".replace("e-0", "e-").replace("e+0", "e+").replace("e+00", "")

@@ -1,0 +1,38 @@
+"""A user's own build stages, used by the sequences in this --config-dir (and by docs/builds.md)."""
+
+import os
+import time
+from pathlib import Path
+
+from benchit.build import Stage
+
+
+class CountNodes(Stage):
+    """Count the ONNX nodes of the current model (of one op type, or all) and record the number."""
+
+    name = "count_nodes"
+    writes_model = False  # reads the model, writes no new file: nothing to validate
+
+    def __init__(self, op_type: str | None = None):
+        self.op_type = op_type
+
+    def run(self, ctx):
+        import onnx
+
+        model = onnx.load(str(ctx.onnx_file), load_external_data=False)
+        nodes = [n for n in model.graph.node if self.op_type is None or n.op_type == self.op_type]
+        print(f"{len(nodes)} {self.op_type or 'ONNX'} nodes in {ctx.onnx_file.name}")  # goes to log_count_nodes.txt
+        ctx.facts["node_count"] = len(nodes)
+
+
+class PauseIfAsked(Stage):
+    """Test helper: when $BENCHIT_TEST_PAUSE names a file, create it and sleep (so a test can kill us)."""
+
+    name = "pause"
+    writes_model = False
+
+    def run(self, ctx):
+        marker = os.environ.get("BENCHIT_TEST_PAUSE")
+        if marker:
+            Path(marker).write_text(str(os.getpid()))
+            time.sleep(120)
