@@ -115,62 +115,79 @@ def markdown_table(rows: list[dict[str, Any]], model_of, variant_of, title: str 
     return "\n".join(lines) + "\n"
 
 
-def plot_png(rows: list[dict[str, Any]], path: Path, model_of, variant_of, title: str) -> Path:
-    """Horizontal grouped bars: mean latency per model, one bar per variant; failures marked."""
+MAX_PLOT_MODELS = 60
+
+
+def plot_png(rows: list[dict[str, Any]], path: Path, model_of, variant_of, title: str,
+             max_models: int = MAX_PLOT_MODELS) -> Path:
+    """Horizontal bars grouped by model: one bar per device/runtime/sequence (or sweep job) that model has,
+    a colour per variant, the value at the end of each bar, failures as a red 'failed' mark."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     models, variants, cells = pivot(rows, model_of, variant_of)
-    n_models, n_variants = max(1, len(models)), max(1, len(variants))
-    slot = max(0.26, 0.17 * n_variants)  # inches per model
-    height = min(200.0, 1.6 + n_models * slot)
-    fig, ax = plt.subplots(figsize=(11, height))
-    bar = 0.8 / n_variants
-    colors = plt.get_cmap("tab10" if n_variants <= 10 else "tab20")
-    latencies = [v for v in (_latency(r) for r in cells.values()) if v is not None]
+    if len(models) > max_models:  # beyond this a picture is unreadable; the CSV and Markdown hold them all
+        title += f"\n(first {max_models} of {len(models)} models; all are in the CSV and the Markdown table)"
+        models = models[:max_models]
+    measured_variants = [v for v in variants if any(_latency(cells[(m, v)]) is not None
+                                                    for m in models if (m, v) in cells)]
+    colors = plt.get_cmap("tab10" if len(measured_variants) <= 10 else "tab20")
+    color_of = {v: colors(j % colors.N) for j, v in enumerate(measured_variants)}
+    latencies = [x for x in (_latency(cells[(m, v)]) for m in models for v in variants if (m, v) in cells)
+                 if x is not None]
     low, high = (min(latencies), max(latencies)) if latencies else (1e-3, 1.0)
     log = high / low > 30
-    annotate = n_models * n_variants <= 40
-    for j, variant in enumerate(variants):
-        ys, xs, failed_ys = [], [], []
-        for i, model in enumerate(models):
-            row = cells.get((model, variant))
-            if row is None:
-                continue
-            y = i + (j - (n_variants - 1) / 2) * bar
+    # Pack each model's bars together (only the variants it has), so a sparse report wastes no space.
+    bar, gap = 1.0, 0.6
+    y, centers, bars, failures = 0.0, [], [], []
+    for model in models:
+        present = [v for v in variants if (model, v) in cells]
+        top = y
+        for v in present:
+            row = cells[(model, v)]
             latency = _latency(row)
-            if latency is None:
-                if str(row.get("status")) in FAILED:
-                    failed_ys.append(y)
-                continue
-            ys.append(y)
-            xs.append(latency)
-        color = colors(j % colors.N)
-        ax.barh(ys, xs, height=bar * 0.92, color=color, label=variant)
-        if annotate:
-            for y, x in zip(ys, xs):
-                ax.text(x, y, f" {fmt_ms(x)}", va="center", ha="left", fontsize=7)
-        for y in failed_ys:
-            ax.text(low if log else 0, y, " failed", va="center", ha="left", fontsize=7, color="#c0392b",
-                    fontweight="bold")
-    ax.set_yticks(range(len(models)))
+            if latency is not None:
+                bars.append((y, latency, v))
+            else:
+                stage = row.get("failed_stage")
+                failures.append((y, str(row.get("status") or "no result") + (f" at {stage}" if stage else ""), v))
+            y += bar
+        if not present:
+            y += bar
+        centers.append((top + y - bar) / 2)
+        y += gap
+    n_bars = len(bars) + len(failures)
+    height = 1.4 + 0.19 * y
+    fig, ax = plt.subplots(figsize=(11, max(2.6, height)))
+    for v in measured_variants:
+        ys = [b[0] for b in bars if b[2] == v]
+        xs = [b[1] for b in bars if b[2] == v]
+        ax.barh(ys, xs, height=bar * 0.85, color=color_of[v], label=v)
+    if n_bars <= 160:
+        for yy, x, _ in bars:
+            ax.text(x, yy, f" {fmt_ms(x)}", va="center", ha="left", fontsize=7)
+    for yy, status, v in failures:
+        ax.text(low / 1.4 if log else 0, yy, f" {status}", va="center", ha="left", fontsize=7,
+                color="#c0392b", fontweight="bold")
+    ax.set_yticks(centers)
     ax.set_yticklabels([m if len(m) <= 42 else m[:39] + "..." for m in models],
-                       fontsize=9 if n_models <= 20 else 7)
-    ax.set_ylim(len(models) - 0.5, -0.5)  # first model at the top
+                       fontsize=9 if len(models) <= 20 else 7.5)
+    ax.set_ylim(y - gap + 0.2, -0.8)  # first model at the top
     if log:
         ax.set_xscale("log")
-        ax.set_xlim(low / 2, high * 3)
-    elif latencies:
-        ax.set_xlim(0, high * 1.25)
+        ax.set_xlim(low / 1.5, high * 4)
+    else:
+        ax.set_xlim(0, high * 1.2)
     ax.set_xlabel("mean latency (ms, lower is better" + (", log scale)" if log else ")"))
-    ax.grid(axis="x", which="both", alpha=0.3)
+    ax.grid(axis="x", which="major", alpha=0.35)
     ax.set_axisbelow(True)
     ax.set_title(title, fontsize=11, loc="left")
-    if variants:
+    if measured_variants:
+        legend_title = "device/runtime sequence" if all("/" in v for v in measured_variants) else None
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
-                  title="device/runtime sequence" if "/" in "".join(variants) else None, title_fontsize=8)
+                  title=legend_title, title_fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
