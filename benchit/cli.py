@@ -188,6 +188,9 @@ def translate_tutorial_args(args: list[str]) -> list[str]:
     flags = [u for u in unknown if u.startswith("-")]
     if flags:
         raise UsageError(f"unknown flag {flags[0]} (see `benchit --help`)")
+    if ns.labels:  # `--labels a::b c::d key=value x.py`: nargs="+" also took the overrides and scripts after it
+        ns.targets += [item for item in ns.labels if "::" not in item or "=" in item or item.endswith(".py")]
+        ns.labels = [item for item in ns.labels if item not in ns.targets]
     passthrough = [t for t in ns.targets if "=" in t and not _looks_like_script(t)] + unknown
     targets = [t for t in ns.targets if t not in passthrough]
     overrides: list[str] = []

@@ -105,6 +105,9 @@ def test_tutorial_flags_for_corpus_runs():
     assert "input.script=null" in overrides
     assert "resume=true" in overrides and "timeout=30.0" in overrides
     assert "input.labels=['kind::good','author::someone']" in overrides
+    # --labels takes several values; overrides after it stay overrides
+    overrides = translate_tutorial_args(["--all", "-s", str(CORPUS), "--labels", "kind::good", "sequence=export_only"])
+    assert "input.labels=['kind::good']" in overrides and overrides[-1] == "sequence=export_only"
     # several scripts at once, and a script found in the search dir
     overrides = translate_tutorial_args(["good_mlp.py", "exits.py", "-s", str(CORPUS)])
     assert f"input.scripts=['{CORPUS / 'good_mlp.py'}','{CORPUS / 'exits.py'}']" in overrides
