@@ -20,7 +20,7 @@ class Invocation:
     """One input signature (shapes and dtypes) of one model, with the first inputs and outputs seen."""
 
     signature: tuple  # hashable description of the inputs, see recorder.signature_of
-    index: int  # 1 for the first signature the script used, 2 for the next, ...
+    index: int  # 1 for the first signature the script used with this model, 2 for the next, ...
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     outputs: Any = None
@@ -37,6 +37,10 @@ class Invocation:
             yield (self.arg_names[i] if i < len(self.arg_names) else f"arg{i}"), describe_value(value)
         for name, value in self.kwargs.items():
             yield name, describe_value(value)
+
+    def release(self) -> None:
+        """Drop the captured inputs and outputs (the counts and signature stay)."""
+        self.args, self.kwargs, self.outputs = (), {}, None
 
 
 def describe_value(value: Any) -> Any:
@@ -56,7 +60,7 @@ def describe_value(value: Any) -> Any:
 class ModelInfo:
     """A model the script called (depth 0) or a sub-module called inside one (depth >= 1)."""
 
-    model: Any  # the live framework object (dropped before results are serialized)
+    model: Any  # the live framework object (dropped by release() once built and benchmarked)
     framework: str  # "pytorch" | "keras"
     name: str
     class_name: str
@@ -65,13 +69,24 @@ class ModelInfo:
     params: int
     hash: str
     depth: int = 0
-    parent: "ModelInfo | None" = None
+    parent: "ModelInfo | None" = None  # the recorded model it was called inside (depth >= 1)
     invocations: list[Invocation] = field(default_factory=list)
+    param_bytes: int = 0  # the parameters' real size (float16 weights count 2 bytes each)
+    location_note: str = ""  # set when `location` is not where the model was created
+    is_layer: bool = False  # a Keras layer that is not a Model (only ever a sub-module)
 
     @property
     def model_type(self) -> str:
-        return "Pytorch (torch.nn.Module)" if self.framework == "pytorch" else "Keras (keras.Model)"
+        if self.framework == "pytorch":
+            return "Pytorch (torch.nn.Module)"
+        return "Keras (keras.layers.Layer)" if self.is_layer else "Keras (keras.Model)"
 
     @property
     def calls(self) -> int:
         return sum(inv.calls for inv in self.invocations)
+
+    def release(self) -> None:
+        """Drop the live model and every captured tensor, so their memory can be returned."""
+        self.model = None
+        for inv in self.invocations:
+            inv.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import runpy
 import shlex
@@ -43,19 +44,25 @@ def run_script(script: str | os.PathLike, script_args: str = "") -> ScriptOutcom
         if code in (None, 0):
             return ScriptOutcome()
         message = f"exited with code {code}" if isinstance(code, int) else f"exited: {code}"
-        return ScriptOutcome(status="exited", message=message)
+        return ScriptOutcome(status="exited", message=message, location=_location(exit_.__traceback__, script))
     except Exception as error:  # Ctrl-C (KeyboardInterrupt) is not caught: it stops benchit too
         tb = error.__traceback__
-        location = ""
-        for frame, lineno in traceback.walk_tb(tb):
-            if frame.f_code.co_filename == script:
-                location = f"{script}, line {lineno}"
         lines = traceback.format_exception_only(type(error), error)
         return ScriptOutcome(
             status="raised",
             message=lines[-1].strip() if lines else type(error).__name__,
-            location=location,
+            location=_location(tb, script),
             traceback="".join(traceback.format_exception(type(error), error, tb)),
         )
     finally:
         sys.argv, sys.path[:] = saved_argv, saved_path
+        gc.collect()  # what the script made and did not hand to a model is garbage now: free it
+
+
+def _location(tb, script: str) -> str:
+    """"file, line N": the last line of the script itself in the traceback (not a library's)."""
+    location = ""
+    for frame, lineno in traceback.walk_tb(tb):
+        if frame.f_code.co_filename == script:
+            location = f"{script}, line {lineno}"
+    return location

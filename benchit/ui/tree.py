@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 
-def _size(params: int, bytes_per_param: int = 4) -> str:
-    megabytes = params * bytes_per_param / 1e6
+def _size(params: int, size_bytes: int | None = None) -> str:
+    megabytes = (size_bytes if size_bytes else params * 4) / 1e6
     return "<0.1 MB" if megabytes < 0.1 else f"{megabytes:.1f} MB"
 
 
@@ -20,31 +20,42 @@ def format_latency(ms: float) -> str:
 def _shape_text(inputs: dict[str, Any]) -> str:
     parts = []
     for name, desc in inputs.items():
-        if isinstance(desc, dict) and "shape" in desc:
-            parts.append(f"'{name}': {tuple(desc['shape'])}")
-        else:
-            parts.append(f"'{name}': {desc!r}")
+        parts.append(f"'{name}': {_value_text(desc)}")
     return ", ".join(parts) or "(none)"
 
 
+def _value_text(desc: Any) -> str:
+    if isinstance(desc, dict) and "shape" in desc and "dtype" in desc:
+        text = str(tuple(desc["shape"]))
+        return text if desc["dtype"] in ("float32", "<dtype: 'float32'>") else f"{text} {desc['dtype']}"
+    if isinstance(desc, list):
+        return "[" + ", ".join(_value_text(d) for d in desc) + "]"
+    if isinstance(desc, dict):
+        return "{" + ", ".join(f"'{k}': {_value_text(v)}" for k, v in desc.items()) + "}"
+    return repr(desc)
+
+
 def format_model(model: dict[str, Any], mode: str) -> list[str]:
+    """One block per input signature: the tutorial's fields, then the build's status."""
     indent = "\t" * (1 + 2 * model["depth"])
     lines = []
+    several = model.get("signatures", len(model["invocations"])) > 1
     for inv in model["invocations"]:
-        n = len(model["invocations"])
         executed = f"executed {inv['calls']}x"
         if mode == "analyze":
             executed += f" - {inv['seconds']:.2f}s"
-        title = model["name"] if n == 1 else f"{model['name']} (invocation {inv['index']} of {n})"
-        lines.append(f"{indent}{title} ({executed})")
+        lines.append(f"{indent}{model['name']} ({executed})")
         f = indent + "\t"
         lines.append(f"{f}Model Type:\t{model['model_type']}")
         lines.append(f"{f}Class:\t\t{model['class_name']} ({model['class_path']})")
         if model["location"] and model["depth"] == 0:
-            lines.append(f"{f}Location:\t{model['location'][0]}, line {model['location'][1]}")
-        lines.append(f"{f}Parameters:\t{model['params']:,} ({_size(model['params'])})")
+            note = f" ({model['location_note']})" if model.get("location_note") else ""
+            lines.append(f"{f}Location:\t{model['location'][0]}, line {model['location'][1]}{note}")
+        lines.append(f"{f}Parameters:\t{model['params']:,} ({_size(model['params'], model.get('param_bytes'))})")
         lines.append(f"{f}Input Shape:\t{_shape_text(inv['inputs'])}")
-        lines.append(f"{f}Hash:\t\t{model['hash']}" + (f" (build {inv['build_name']})" if n > 1 else ""))
+        lines.append(f"{f}Hash:\t\t{model['hash']}")
+        if several:
+            lines.append(f"{f}Invocation:\t{inv.get('invocation_id', inv['index'])} (build {inv['build_name']})")
         lines.extend(f"{f}{line}" for line in status_lines(inv, mode))
         lines.append("")
     return lines
