@@ -66,21 +66,44 @@ class Worker:
         return outcome
 
     def select(self) -> list | None:
-        """The (model, invocation) pairs to build; None if the hash filter matches nothing."""
-        hashes = [h.strip().lower() for h in self.config["input"].get("hashes") or [] if h.strip()]
+        """The (model, invocation) pairs to build; None if the hash filter matches nothing.
+
+        A filter item is a model hash (every signature of that model: `479b1332`) or one signature
+        of it (`479b1332_2`, the suffix of its build folder; `_1` is the first). Whatever is not
+        selected, or not built in this mode, is released here: models and captured tensors.
+        """
+        items = [str(h).strip().lower() for h in self.config["input"].get("hashes") or [] if str(h).strip()]
         max_depth = int(self.config["max_depth"])
-        known = {info.hash for info in self.models}
-        if hashes and not known.intersection(hashes):
-            listed = ", ".join(sorted(known)) or "none"
-            self.result["error"] = f"hash filter {','.join(hashes)} matches no model in {self.script.name} (hashes found: {listed})"
-            return None
-        chosen = []
+        chosen, matched = [], set()
         for info in self.models:
-            if info.depth > max_depth or (hashes and info.hash not in hashes):
-                continue
             for inv in info.invocations:
-                chosen.append((info, inv))
-                self._record(info, inv)["selected"] = True
+                record = self._record(info, inv)
+                hit = [item for item in items if item in (info.hash, record["invocation_id"])]
+                matched.update(hit)
+                if info.depth <= max_depth and (hit or not items):
+                    chosen.append((info, inv))
+                    record["selected"] = True
+        unmatched = [item for item in items if item not in matched]
+        input_cfg = self.config["input"]
+        one_script = not (input_cfg.get("scripts") or input_cfg.get("search_dir"))
+        if unmatched and (one_script or not matched):
+            if one_script:  # several scripts: a hash belongs to one of them, the others build nothing
+                ids = []
+                for info in self.models:
+                    ids.append(info.hash)
+                    if len(self._signature_numbers(info)) > 1:
+                        ids += [self._record(info, inv)["invocation_id"] for inv in info.invocations]
+                listed = ", ".join(dict.fromkeys(ids)) or "none (no model was called)"
+                self.result["error"] = (f"hash filter {','.join(unmatched)} matches no model in {self.script.name}; "
+                                        f"hashes found: {listed}")
+            chosen = None
+        keep = set() if chosen is None or self.config["mode"] == "analyze" else {id(inv) for _, inv in chosen}
+        for info in self.models:  # free what will not be built: large models and inputs add up
+            for inv in info.invocations:
+                if id(inv) not in keep:
+                    inv.release()
+            if not any(id(inv) in keep for inv in info.invocations):
+                info.model = None
         return chosen
 
     def build_and_benchmark(self, targets: list) -> None:
@@ -197,8 +220,23 @@ class Worker:
 
     # ------------------------------------------------------------------ records
     def _build_name(self, info, inv) -> str:
+        """<stem>_<hash> for a model's first input signature, <stem>_<hash>_<n> for the n-th.
+
+        Signatures are numbered per hash across the script (two instances of one architecture called
+        with the same shapes share a build; with different shapes they never share a folder).
+        """
         name = f"{safe_build_name(self.script.stem)}_{info.hash}"
-        return name if inv.index == 1 else f"{name}_{inv.index}"
+        n = self._signature_numbers(info)[inv.signature]
+        return name if n == 1 else f"{name}_{n}"
+
+    def _signature_numbers(self, info) -> dict:
+        """signature -> 1, 2, ... in the order the script first used it with any model of this hash."""
+        numbers: dict = {}
+        for other in self.models:
+            if other.hash == info.hash:
+                for inv in other.invocations:
+                    numbers.setdefault(inv.signature, len(numbers) + 1)
+        return numbers
 
     def _describe(self, info) -> dict[str, Any]:
         return {
@@ -208,10 +246,13 @@ class Worker:
             "class_name": info.class_name,
             "class_path": info.class_path,
             "location": list(info.location) if info.location else None,
+            "location_note": info.location_note,
             "params": info.params,
+            "param_bytes": info.param_bytes,
             "hash": info.hash,
             "depth": info.depth,
             "parent": info.parent.name if info.parent else None,
+            "signatures": len(self._signature_numbers(info)),
             "invocations": [self._record(info, inv) for inv in info.invocations],
         }
 
@@ -220,6 +261,7 @@ class Worker:
         if key not in self._records:
             self._records[key] = {
                 "index": inv.index,
+                "invocation_id": f"{info.hash}_{self._signature_numbers(info)[inv.signature]}",
                 "build_name": self._build_name(info, inv),
                 "inputs": dict(inv.described_inputs()),
                 "calls": inv.calls,
