@@ -7,8 +7,13 @@ defaults (CPU execution provider, ONNX Runtime's default threads):
 - mid-size model (a 4-layer transformer encoder, a few ms here): benchit's reported median over
   the bare loop's median, goal 0.97-1.03;
 - tiny model (hello_world, ~4 µs): benchit's median minus the bare loop's, goal <= 2 µs per call;
-- the spread of benchit's median over three runs on the mid-size model: CV goal <= 5 %.
-benchit runs and bare loops alternate, so a drift of the machine's speed hits both sides alike.
+- the spread of benchit's median over three runs on the mid-size model: CV goal <= 5 %, beside
+  the spread of the bare loop's medians over the same time (what the machine itself allows).
+Bare loops and benchit runs alternate (bare, benchit, bare, ...); each benchit median is compared
+with the mean of the bare loops just before and after it, and the table gives the median of the
+pair ratios, so a burst of load from a neighbour spoils one pair, not the figure. The minimum
+latencies are compared too (a minimum needs only one uncontended call), and the load average
+during the run is printed: on a shared machine, read the figures with it.
 The sequence is export_only: the benchmarked file is the plain export (any file would do; it
 is the same one on both sides).
 
@@ -21,6 +26,7 @@ information.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -44,12 +50,15 @@ MID_SCRIPT = textwrap.dedent("""\
     print("encoder output", tuple(y.shape))
     """)
 
-RUNS = 3
+RUNS = 3  # the issue asks for the CV of three runs
+PAIRS = 5  # benchit runs compared with a bare loop (median of the pair ratios)
+LOADS: list[float] = []  # 1-minute load average at each benchit run
 BARE_SECONDS = 1.0  # per bare loop, after 0.2 s of warm-up
 
 
 def _benchit_result(script: Path, cache: Path, threads: int | None = 1) -> tuple[float, Path, dict]:
     """Run benchit on `script`; return its median (ms), the ONNX file it timed, its stats entry."""
+    LOADS.append(os.getloadavg()[0])
     import yaml
 
     threads_arg = f"device.threads={threads}" if threads else "device.threads=null"
@@ -65,13 +74,13 @@ def _benchit_result(script: Path, cache: Path, threads: int | None = 1) -> tuple
 
 
 def _env() -> dict:
-    import os
-
     return dict(os.environ)
 
 
-def bare_loop_median(onnx_file: Path, threads: int | None = 1, seconds: float = BARE_SECONDS) -> float:
-    """The reference: a plain session, inputs from the build, each call timed with perf_counter (ms)."""
+def bare_loop(onnx_file: Path, threads: int | None = 1, seconds: float = BARE_SECONDS) -> tuple[float, float]:
+    """The reference: a plain session, inputs from the build, each call timed with perf_counter.
+
+    Returns the median and the minimum latency (ms)."""
     import numpy as np
     import onnxruntime as ort
 
@@ -95,17 +104,27 @@ def bare_loop_median(onnx_file: Path, threads: int | None = 1, seconds: float = 
         samples.append(t1 - t0)
         if t1 >= end and len(samples) >= 100:
             break
-    return statistics.median(samples) * 1000.0
+    return statistics.median(samples) * 1000.0, min(samples) * 1000.0
 
 
 def measure_pair(script: Path, cache: Path, runs: int, threads: int | None = 1
-                 ) -> tuple[list[float], list[float], dict]:
-    benchit_medians, bare_medians, entry = [], [], {}
+                 ) -> tuple[list[float], list[float], list[float], dict]:
+    """`runs` benchit results, each with its bare reference: the mean of the bare loops run just
+    before and just after it (bare, benchit, bare, benchit, ..., bare).
+
+    Returns benchit's medians, the reference medians, the ratios of minimums, the last stats entry.
+    """
+    benchit_medians, benchit_mins = [], []
+    _, onnx_file, entry = _benchit_result(script, cache, threads)
+    bare = [bare_loop(onnx_file, threads)]
     for _ in range(runs):
         median, onnx_file, entry = _benchit_result(script, cache, threads)
         benchit_medians.append(median)
-        bare_medians.append(bare_loop_median(onnx_file, threads))
-    return benchit_medians, bare_medians, entry
+        benchit_mins.append(float(entry["min_ms"]))
+        bare.append(bare_loop(onnx_file, threads))
+    references = [(before[0] + after[0]) / 2 for before, after in zip(bare, bare[1:])]
+    min_ratios = [m / min(before[1], after[1]) for m, before, after in zip(benchit_mins, bare, bare[1:])]
+    return benchit_medians, references, min_ratios, entry
 
 
 def rows() -> list[Row]:
@@ -114,19 +133,18 @@ def rows() -> list[Row]:
         mid = work / "fidelity_encoder.py"
         mid.write_text(MID_SCRIPT)
         cache = work / "cache"
-        # one untimed run builds the file (export); the timed runs reuse it
-        _benchit_result(mid, cache)
-        mid_benchit, mid_bare, mid_entry = measure_pair(mid, cache, RUNS)
-        tiny_benchit, tiny_bare, _ = measure_pair(EXAMPLES / "hello_world.py", cache, RUNS)
-        default_benchit, default_bare, default_entry = measure_pair(mid, cache, RUNS, threads=None)
+        LOADS.clear()
+        mid_benchit, mid_bare, mid_min_ratios, mid_entry = measure_pair(mid, cache, PAIRS)
+        tiny_benchit, tiny_bare, _, _ = measure_pair(EXAMPLES / "hello_world.py", cache, PAIRS)
+        default_benchit, default_bare, _, default_entry = measure_pair(mid, cache, RUNS, threads=None)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     # Pairs, not pooled medians: the machine's speed drifts (neighbours on shared cores), and each
     # benchit run is compared with the bare loop that ran right after it.
     ratio = statistics.median(x / y for x, y in zip(mid_benchit, mid_bare))
     overhead_us = statistics.median((x - y) * 1000.0 for x, y in zip(tiny_benchit, tiny_bare))
-    cv = statistics.stdev(mid_benchit) / statistics.mean(mid_benchit)
-    bare_cv = statistics.stdev(mid_bare) / statistics.mean(mid_bare)
+    cv = statistics.stdev(mid_benchit[:RUNS]) / statistics.mean(mid_benchit[:RUNS])
+    bare_cv = statistics.stdev(mid_bare[:RUNS]) / statistics.mean(mid_bare[:RUNS])
     default_ratio = statistics.median(x / y for x, y in zip(default_benchit, default_bare))
     detail = (f"mid-size medians benchit {', '.join(f'{x:.3f}' for x in mid_benchit)} ms, bare "
               f"{', '.join(f'{x:.3f}' for x in mid_bare)} ms; hello_world medians benchit "
@@ -134,19 +152,24 @@ def rows() -> list[Row]:
               f"{', '.join(f'{x * 1000:.2f}' for x in tiny_bare)} µs; threads {mid_entry.get('threads')}; "
               f"default threads ({default_entry.get('threads')}): benchit "
               f"{', '.join(f'{x:.3f}' for x in default_benchit)} ms, bare "
-              f"{', '.join(f'{x:.3f}' for x in default_bare)} ms")
+              f"{', '.join(f'{x:.3f}' for x in default_bare)} ms; "
+              f"load average {min(LOADS):.2f}-{max(LOADS):.2f} on {os.cpu_count()} CPUs")
     print(detail, file=sys.stderr)
     return [
         Row("mid-size encoder: benchit median / bare median (median of pairs)", ratio, "x", None, "",
             "0.97-1.03", 0.97 <= ratio <= 1.03),
+        Row("mid-size encoder: benchit min / bare min (median of pairs)", statistics.median(mid_min_ratios), "x",
+            None, "", "(information)", None),
         Row("hello_world: benchit median - bare median (median of pairs)", overhead_us, "µs", None, "",
             "<= 2 µs per call", overhead_us <= 2.0),
         Row("hello_world: benchit median", statistics.median(tiny_benchit) * 1000.0, "µs",
             statistics.median(tiny_bare) * 1000.0, "bare session.run loop", "", None),
         Row(f"mid-size encoder: CV of {RUNS} benchit medians", cv * 100.0, "%", bare_cv * 100.0,
-            f"CV of the {RUNS} bare medians", "<= 5 %", cv <= 0.05),
+            f"CV of the bare references", "<= 5 %", cv <= 0.05),
         Row("mid-size encoder, default threads: benchit / bare (median of pairs)", default_ratio, "x", None, "",
             "(information)", None),
+        Row("1-minute load average during the runs (max)", max(LOADS), "", None, "",
+            f"(information: {os.cpu_count()} CPUs)", None),
     ]
 
 

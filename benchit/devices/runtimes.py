@@ -55,6 +55,14 @@ def physical_cores() -> int:
     return max(1, min(len(cores) or allowed, allowed))
 
 
+def machine_facts() -> dict[str, Any]:
+    """The load on the machine just before timing: a busy neighbour explains a slow, noisy result."""
+    facts: dict[str, Any] = {"logical_cpus": os.cpu_count()}
+    if hasattr(os, "getloadavg"):
+        facts["load_average_1min"] = round(os.getloadavg()[0], 2)
+    return facts
+
+
 def check_provider_installed(provider: str) -> None:
     """Raise DeviceUnavailable if this onnxruntime build has no `provider` at all.
 
@@ -110,6 +118,7 @@ def run_onnxruntime(device: Device, target: BenchmarkTarget, provider: str) -> d
     # Cast to the dtypes the model declares (a float16 build takes float16 inputs).
     feeds = feeds_for(session.get_inputs(), list(target.inputs.items()))
     run = session.run
+    facts = machine_facts()
     measurement = device._measure(lambda: run(None, feeds))
     return {
         "runtime": device.runtime,
@@ -120,6 +129,7 @@ def run_onnxruntime(device: Device, target: BenchmarkTarget, provider: str) -> d
         "threads": int(device.threads) if device.threads else physical_cores(),
         "threads_setting": "config" if device.threads else "onnxruntime default (one per physical core)",
         "input_dtypes": {name: str(array.dtype) for name, array in feeds.items()},
+        **facts,
         "measurement": measurement,
     }
 
@@ -153,6 +163,7 @@ def run_torch(device: Device, target: BenchmarkTarget, torch_device: str) -> dic
     def call():
         return model(*args, **kwargs)
 
+    facts = machine_facts()
     with torch.inference_mode():
         if on_cuda:
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -184,5 +195,6 @@ def run_torch(device: Device, target: BenchmarkTarget, torch_device: str) -> dic
         "threads": torch.get_num_threads(),
         "threads_setting": "config" if device.threads else "torch default",
         "input_dtypes": dtypes,
+        **facts,
         "measurement": measurement,
     }

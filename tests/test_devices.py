@@ -1,0 +1,220 @@
+"""Devices and runtimes on real ONNX files and real models: fields, casts, provider checks, errors.
+
+GPU tests are marked `gpu` and skip with a reason on machines without an NVIDIA GPU.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchit.devices.base import BenchmarkTarget, DeviceUnavailable
+
+QUICK = {"warmup_iterations": 2, "warmup_seconds": 0.0, "min_iterations": 20, "min_seconds": 0.0,
+         "max_seconds": 2.0, "cv_warning": 0.1}
+
+
+def _has_gpu() -> bool:
+    from benchit.devices.nvidia import gpu_names
+
+    try:
+        return bool(gpu_names())
+    except DeviceUnavailable:
+        return False
+
+
+HAS_GPU = _has_gpu()
+needs_no_gpu = pytest.mark.skipif(HAS_GPU, reason="this machine has an NVIDIA GPU: the no-GPU path cannot happen")
+
+
+def _linear_onnx(path: Path, dtype=np.float32) -> Path:
+    """y = x @ W + b, declared in `dtype` (float16 models take float16 inputs)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    elem = TensorProto.FLOAT16 if dtype == np.float16 else TensorProto.FLOAT
+    rng = np.random.default_rng(0)
+    w = numpy_helper.from_array(rng.standard_normal((10, 5)).astype(dtype), "W")
+    b = numpy_helper.from_array(rng.standard_normal(5).astype(dtype), "B")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["xw"]), helper.make_node("Add", ["xw", "B"], ["y"])],
+        "linear", [helper.make_tensor_value_info("x", elem, [1, 10])],
+        [helper.make_tensor_value_info("y", elem, [1, 5])], [w, b])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path
+
+
+def _x86(runtime="ort", **kw):
+    from benchit.devices.x86 import X86Device
+
+    return X86Device(name="x86", runtime=runtime, measurement=dict(QUICK), **kw)
+
+
+def _nvidia(runtime="ort"):
+    from benchit.devices.nvidia import NvidiaDevice
+
+    return NvidiaDevice(name="nvidia", runtime=runtime, measurement=dict(QUICK))
+
+
+def _check_fields(outcome: dict) -> None:
+    for key in ("runtime", "runtime_version", "provider", "providers", "threads", "threads_setting",
+                "input_dtypes", "logical_cpus", "measurement"):
+        assert key in outcome, key
+    m = outcome["measurement"].to_dict()
+    for key in ("iterations", "mean_ms", "median_ms", "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "cv",
+                "robust_cv", "throughput_ips", "warmup_iterations", "timer"):
+        assert key in m, key
+    assert m["iterations"] >= QUICK["min_iterations"]
+    assert 0 < m["min_ms"] <= m["median_ms"] <= m["p90_ms"] <= m["p99_ms"] <= m["max_ms"]
+    assert isinstance(outcome["threads"], int) and outcome["threads"] >= 1
+
+
+def test_x86_ort_records_every_field(tmp_path):
+    import onnxruntime as ort
+
+    onnx_file = _linear_onnx(tmp_path / "linear.onnx")
+    outcome = _x86().benchmark(BenchmarkTarget(onnx_file, {"x": np.ones((1, 10), np.float32)}))
+    _check_fields(outcome)
+    assert outcome["provider"] == "CPUExecutionProvider"
+    assert outcome["runtime"] == "ort" and outcome["runtime_version"] == ort.__version__
+    assert outcome["input_dtypes"] == {"x": "float32"}
+    assert outcome["threads_setting"].startswith("onnxruntime default")
+
+
+def test_threads_from_config_are_used_and_recorded(tmp_path):
+    onnx_file = _linear_onnx(tmp_path / "linear.onnx")
+    outcome = _x86(threads=1).benchmark(BenchmarkTarget(onnx_file, {"x": np.ones((1, 10), np.float32)}))
+    assert outcome["threads"] == 1 and outcome["threads_setting"] == "config"
+
+
+def test_fp16_model_gets_its_inputs_cast(tmp_path):
+    onnx_file = _linear_onnx(tmp_path / "linear-fp16.onnx", np.float16)
+    # the script passed float32 (and under another name): cast to the float16 the model declares
+    outcome = _x86().benchmark(BenchmarkTarget(onnx_file, {"input_0": np.ones((1, 10), np.float32)}))
+    _check_fields(outcome)
+    assert outcome["input_dtypes"] == {"x": "float16"}
+
+
+@needs_no_gpu
+def test_asking_for_cuda_without_a_gpu_is_an_error_not_a_cpu_number(tmp_path):
+    """onnxruntime-gpu lists CUDA here and would silently run on the CPU: benchit must refuse."""
+    import onnxruntime as ort
+
+    from benchit.devices.runtimes import run_onnxruntime
+
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        pytest.skip("this onnxruntime has no CUDA provider at all (covered by the missing-provider test)")
+    onnx_file = _linear_onnx(tmp_path / "linear.onnx")
+    target = BenchmarkTarget(onnx_file, {"x": np.ones((1, 10), np.float32)})
+    for device, provider in ((_nvidia("ort"), "CUDAExecutionProvider"), (_nvidia("trt"), "TensorrtExecutionProvider")):
+        with pytest.raises(DeviceUnavailable) as info:
+            device.benchmark(target)  # skipping check_available on purpose: the session check must hold alone
+        message = str(info.value)
+        assert f"could not use {provider}" in message and "CPUExecutionProvider" in message
+        assert "\n" not in message
+    with pytest.raises(DeviceUnavailable, match="could not use CUDAExecutionProvider"):
+        run_onnxruntime(_x86(), target, "CUDAExecutionProvider")
+
+
+def test_a_provider_missing_from_onnxruntime_is_named_with_the_fix():
+    from benchit.devices.runtimes import check_provider_installed
+
+    check_provider_installed("CPUExecutionProvider")
+    with pytest.raises(DeviceUnavailable) as info:
+        check_provider_installed("NoSuchExecutionProvider")
+    message = str(info.value)
+    assert "has no NoSuchExecutionProvider" in message and "benchit[cuda]" in message
+
+
+@needs_no_gpu
+def test_nvidia_without_a_gpu_is_one_clear_line():
+    from benchit.devices.nvidia import NvidiaDevice
+
+    for runtime in NvidiaDevice.runtimes:
+        with pytest.raises(DeviceUnavailable) as info:
+            _nvidia(runtime).check_available()
+        if shutil.which("nvidia-smi") is None:
+            assert str(info.value) == "no NVIDIA GPU found (nvidia-smi: not found)"
+        else:
+            assert str(info.value).startswith("no NVIDIA GPU found (nvidia-smi: ")
+
+
+def test_unknown_runtime_names_the_available_ones():
+    with pytest.raises(ValueError, match=r"device x86 has no runtime 'trt' \(available: ort, torch\)"):
+        _x86("trt")
+
+
+def test_torch_eager_runtime_on_x86():
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(10, 5)
+    outcome = _x86("torch").benchmark(BenchmarkTarget(None, {}, model=model, args=(torch.ones(10),)))
+    _check_fields(outcome)
+    assert outcome["provider"] == "torch eager (cpu)"
+    assert outcome["runtime_version"] == str(torch.__version__) and type(outcome["runtime_version"]) is str
+    assert outcome["input_dtypes"] == {"arg0": "float32"}
+    assert outcome["measurement"].timer == "perf_counter"
+
+
+def test_torch_runtime_refuses_a_non_torch_model():
+    with pytest.raises(DeviceUnavailable, match="PyTorch models only"):
+        _x86("torch").benchmark(BenchmarkTarget(None, {}, model=object()))
+
+
+def test_cpu_name_is_the_processor_model_name():
+    from benchit.devices.x86 import cpu_name
+
+    name = cpu_name()
+    assert name and "\n" not in name
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return
+    models = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    if models:
+        assert name == models[0]
+
+
+def test_device_key_and_needs_onnx():
+    assert _x86().key == "x86/ort" and _x86().needs_onnx
+    assert _x86("torch").key == "x86/torch" and not _x86("torch").needs_onnx
+
+
+# ---------------------------------------------------------------- on a real NVIDIA GPU
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not HAS_GPU, reason="no NVIDIA GPU on this machine")
+@pytest.mark.parametrize("runtime", ["ort", "trt"])
+def test_nvidia_onnxruntime_runs_on_the_gpu(tmp_path, runtime):
+    device = _nvidia(runtime)
+    try:
+        device.check_available()
+    except DeviceUnavailable as error:
+        pytest.skip(f"GPU present but {runtime} unavailable: {error}")
+    onnx_file = _linear_onnx(tmp_path / "linear.onnx")
+    outcome = device.benchmark(BenchmarkTarget(onnx_file, {"x": np.ones((1, 10), np.float32)}))
+    _check_fields(outcome)
+    assert outcome["provider"] == device.provider
+    assert device.device_name().startswith(("NVIDIA", "Tesla", "Quadro", "GeForce"))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not HAS_GPU, reason="no NVIDIA GPU on this machine")
+def test_nvidia_torch_eager_is_timed_with_cuda_events():
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip(f"GPU present but this PyTorch ({torch.__version__}) cannot use CUDA")
+    model = torch.nn.Linear(10, 5)
+    outcome = _nvidia("torch").benchmark(BenchmarkTarget(None, {}, model=model, args=(torch.ones(10),)))
+    _check_fields(outcome)
+    assert outcome["provider"] == "torch eager (cuda:0)"
+    assert outcome["measurement"].timer == "cuda_event"
