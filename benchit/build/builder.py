@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import platform
 import shutil
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -207,7 +209,7 @@ def _build(ctx: BuildContext, sequence: Sequence, key: str, strict: bool, extra_
         start = time.perf_counter()
         check = None
         try:
-            with redirect_output(log):
+            with redirect_output(log), _python_streams_to_fds():
                 stage.run(ctx)
                 if stage.writes_model and ctx.onnx_file is not None:
                     check = _validate(ctx, stage.tolerance)
@@ -237,6 +239,20 @@ def _build(ctx: BuildContext, sequence: Sequence, key: str, strict: bool, extra_
             np.savez(build.inputs_path, **ctx.inputs)
     status = ctx.facts.pop("build_status", "partial")
     return _finish(result, state, ctx, status, build_start)
+
+
+@contextlib.contextmanager
+def _python_streams_to_fds():
+    """Point sys.stdout/stderr at file descriptors 1 and 2 (redirected to the stage log by then).
+
+    Under pytest, Jupyter or an IDE sys.stdout is not fd 1: without this, a stage's prints and
+    warnings would go to the host's console instead of log_<stage>.txt.
+    """
+    if sys.__stdout__ is None or sys.__stderr__ is None:
+        yield
+        return
+    with contextlib.redirect_stdout(sys.__stdout__), contextlib.redirect_stderr(sys.__stderr__):
+        yield
 
 
 def _writable(path: Path) -> bool:

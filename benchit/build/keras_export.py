@@ -24,6 +24,7 @@ def export_keras(model: Any, args: tuple, kwargs: dict, target: Path, opset: int
     import keras
 
     backend = keras.backend.backend()
+    opset = min(opset, max_tf2onnx_opset())
     if exporter == "keras" or backend != "tensorflow":
         _via_keras_export(model, target, opset)
         return "keras.export", None if exporter == "keras" else f"Keras backend is {backend}"
@@ -39,6 +40,16 @@ def export_keras(model: Any, args: tuple, kwargs: dict, target: Path, opset: int
         print(f"benchit: tf2onnx failed ({reason}); falling back to keras model.export")
         _via_keras_export(model, target, opset)
         return "keras.export", reason
+
+
+def max_tf2onnx_opset() -> int:
+    """The newest opset tf2onnx can write (18 for tf2onnx 1.17); a higher request is lowered to it."""
+    try:
+        from tf2onnx import constants
+
+        return max(constants.OPSET_TO_IR_VERSION)
+    except Exception:
+        return 17
 
 
 def input_names(args: tuple, kwargs: dict) -> list[str]:

@@ -228,43 +228,79 @@ class OptimizeOnnx(Stage):
 
 
 class ConvertFp16(Stage):
-    """Convert float32 weights and ops to float16 with onnxconverter-common.
+    """Convert float32 weights and ops to float16.
 
+    converter: "auto" (default): onnxconverter-common's converter, and when the model it writes
+    does not load in ONNX Runtime (e.g. a Cast type mismatch), ONNX Runtime's own
+    `onnxruntime.transformers.float16` converter, recorded as a fallback; or exactly one of
+    "onnxconverter_common" | "onnxruntime".
     keep_io_types=False (default): the model takes and returns float16 (benchit casts float inputs);
     True: float32 inputs and outputs with Casts inside. Integer inputs always stay integer.
-    op_block_list: op types that stay float32, added to onnxconverter-common's own list.
+    op_block_list: op types that stay float32, added to the converter's own list.
     A model whose source keeps external data keeps it (`<name>-fp16.onnx.data`).
     """
 
     name = "fp16_conversion"
 
-    def __init__(self, keep_io_types: bool = False, op_block_list: list | None = None, tolerance: float = 1e-2):
+    def __init__(self, keep_io_types: bool = False, op_block_list: list | None = None, tolerance: float = 1e-2,
+                 converter: str = "auto"):
+        if converter not in ("auto", "onnxconverter_common", "onnxruntime"):
+            raise ValueError(f"converter must be auto, onnxconverter_common or onnxruntime, not {converter!r}")
         self.keep_io_types = bool(keep_io_types)
         self.op_block_list = list(op_block_list) if op_block_list else None
         self.tolerance = tolerance
+        self.converter = converter
 
     def run(self, ctx: BuildContext) -> None:
         import onnx
-        from onnxconverter_common import float16
 
         source = ctx.onnx_file
         target = source.with_name(f"{ctx.build.name}-fp16.onnx")
-        model = onnx.load(str(source))  # with its external data, if any
-        blocked = list(float16.DEFAULT_OP_BLOCK_LIST) + [op for op in self.op_block_list or []
-                                                          if op not in float16.DEFAULT_OP_BLOCK_LIST]
-        converted = float16.convert_float_to_float16(model, keep_io_types=self.keep_io_types,
-                                                     op_block_list=blocked)
         external = has_external_data(source)
+        first = "onnxruntime" if self.converter == "onnxruntime" else "onnxconverter_common"
+        converted = self._convert(onnx.load(str(source)), first)  # with its external data, if any
         save_onnx(converted, target, external)
-        onnx.checker.check_model(str(target))
+        used, fallback = first, None
+        try:
+            onnx.checker.check_model(str(target))
+            _loads_in_onnxruntime(target)
+        except Exception as error:
+            if self.converter != "auto":
+                raise
+            fallback = one_line(error)
+            print(f"benchit: onnxconverter-common's float16 model is invalid ({fallback}); "
+                  "converting with onnxruntime.transformers.float16")
+            converted = self._convert(onnx.load(str(source)), "onnxruntime")
+            save_onnx(converted, target, external)
+            onnx.checker.check_model(str(target))
+            used = "onnxruntime"
         io = {i.name: onnx.helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type).name
               for i in list(converted.graph.input) + list(converted.graph.output)
               if i.type.HasField("tensor_type")}
+        ctx.facts["fp16_converter"] = used
+        ctx.facts["fp16_converter_fallback_reason"] = fallback
         ctx.facts["fp16_io"] = "float32 (keep_io_types)" if self.keep_io_types else "float16 (float inputs are cast)"
         ctx.facts["fp16_io_types"] = io
         ctx.facts["fp16_op_block_list"] = self.op_block_list or []
         ctx.facts["external_data"] = external
         ctx.onnx_file = target
+
+    def _convert(self, model, converter: str):
+        if converter == "onnxruntime":
+            from onnxruntime.transformers import float16
+        else:
+            from onnxconverter_common import float16
+        blocked = list(float16.DEFAULT_OP_BLOCK_LIST)
+        blocked += [op for op in self.op_block_list or [] if op not in blocked]
+        return float16.convert_float_to_float16(model, keep_io_types=self.keep_io_types, op_block_list=blocked)
+
+
+def _loads_in_onnxruntime(path: Path) -> None:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 class SetSuccess(Stage):
