@@ -107,7 +107,7 @@ def run_job(config: dict[str, Any], output_dir: Path, out=sys.stdout) -> JobResu
         run = resumed_run(cache_dir, script, fingerprint, mode) if resume else None
         if run is None:
             run = run_script_in_child(config, script, output_dir / "scripts" / f"{n:03d}_{script.stem}", cache_dir,
-                                      progress)
+                                      progress, progress_prefix=f"[{n}/{len(scripts)}] " if len(scripts) > 1 else "")
             if run.status == "ok":
                 record_done(cache_dir, run, fingerprint, mode)
         runs.append(run)
@@ -261,7 +261,7 @@ def check_device(device_cfg: dict[str, Any]) -> None:
 
 
 def run_script_in_child(config: dict[str, Any], script: Path, job_dir: Path, cache_dir: Path,
-                        progress: bool = False) -> ScriptRun:
+                        progress: bool = False, progress_prefix: str = "") -> ScriptRun:
     job_dir.mkdir(parents=True, exist_ok=True)
     run = ScriptRun(script=script, stdout_path=job_dir / "script_stdout.txt", stderr_path=job_dir / "script_stderr.txt")
     result_path = job_dir / "result.json"
@@ -274,6 +274,7 @@ def run_script_in_child(config: dict[str, Any], script: Path, job_dir: Path, cac
         "stderr_path": str(run.stderr_path),
         "labels": read_labels(script),
         "progress": progress,
+        "progress_prefix": progress_prefix,  # "[3/12] ": for the worker's own progress line
     }
     job_path = job_dir / "job.json"
     write_json(job_path, job)
