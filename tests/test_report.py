@@ -103,6 +103,21 @@ def test_labels_fill_model_name_author_task_license(benchit, cache_dir, tmp_path
     assert row.labels == "name::bert author::huggingface task::fill_mask license::apache-2.0"
 
 
+def test_labels_select_rows(benchit, cache_dir, tmp_path):
+    for name, author, task in (("a", "huggingface", "fill_mask"), ("b", "huggingface", "detection"),
+                               ("c", "timm", "fill_mask")):
+        state, stats = build_files(f"{name}_44444444", script=f"/{name}.py", model_hash="44444444", params=1,
+                                   labels={"name": name, "author": author, "task": task},
+                                   benchmarks={"x86/ort": 1.0})
+        write_build(cache_dir, f"{name}_44444444", state, stats)
+    proc, df = _report(benchit, "--labels", "author::huggingface", out=tmp_path / "r.csv")
+    assert sorted(df.model_name) == ["a", "b"] and "with labels author::huggingface" in proc.stdout
+    _, df = _report(benchit, "--labels", "author::huggingface", "task::fill_mask", out=tmp_path / "r.csv")
+    assert list(df.model_name) == ["a"]
+    proc = benchit("report", "--labels", "huggingface")
+    assert proc.returncode == 1 and "KEY::VALUE" in proc.stderr
+
+
 def test_several_caches(benchit, tmp_path):
     make_cache(tmp_path / "a", 2, failed_every=0)
     make_cache(tmp_path / "b", 3, failed_every=0, seed=1)
@@ -260,6 +275,14 @@ def test_report_sweep_to_another_file_with_plot(benchit, sweep, tmp_path):
     _png_size(tmp_path / "s.png")
     md = (tmp_path / "s.md").read_text()
     assert "sequence=default" in md and "sequence=export_only" in md and "| failed |" in md
+
+
+def test_report_sweep_with_labels_writes_the_selection_elsewhere(benchit, sweep, tmp_path):
+    proc = benchit("report", str(sweep), "--labels", "author::benchit")
+    assert proc.returncode == 1 and "-o FILE.csv" in proc.stderr
+    benchit("report", str(sweep), "--labels", "author::benchit", "-o", str(tmp_path / "sel.csv"), check=True)
+    assert list(pd.read_csv(tmp_path / "sel.csv").job) == [0, 1]
+    assert not (sweep / "summary.csv").exists()
 
 
 def test_report_of_a_single_run_folder(benchit, tmp_path):

@@ -8,6 +8,7 @@ writing the summary is a warning: it never fails the sweep.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +30,21 @@ def _sweep_dir_of_job() -> Path | None:
 
 
 class SweepSummary(Callback):
-    def __init__(self, per_job: bool = True) -> None:
+    """`min_interval`: seconds between two per-job rewrites in one process (each rereads every job's
+    results, so a sweep of thousands of jobs is not quadratic); the end of the multirun always writes."""
+
+    def __init__(self, per_job: bool = True, min_interval: float = 5.0) -> None:
         self.per_job = per_job
+        self.min_interval = float(min_interval)
+        self._last = float("-inf")
 
     def on_job_end(self, config: DictConfig, job_return: Any = None, **kwargs: Any) -> None:
-        if not self.per_job:
+        if not self.per_job or time.monotonic() - self._last < self.min_interval:
             return
         sweep_dir = _sweep_dir_of_job()
         if sweep_dir is not None:
             self._write(sweep_dir, quiet=True)
+            self._last = time.monotonic()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         try:

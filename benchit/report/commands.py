@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
                         "or SWEEP_DIR/summary.csv)")
     p.add_argument("--plot", action="store_true",
                    help="also write a PNG comparing latency per model and a Markdown table beside the CSV")
+    p.add_argument("--labels", action="extend", nargs="+", metavar="KEY::VALUE", default=[],
+                   help="only builds whose script has these labels (`# labels: name::bert author::huggingface` "
+                        "on its first line)")
     p.add_argument("--rows", type=int, default=20, metavar="N", help="rows of the console table (default 20)")
     return p
 
@@ -45,8 +48,14 @@ def main(argv: list[str]) -> int:
         ns = _parser().parse_args(argv)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
+    bad = [w for w in ns.labels if "::" not in w]
+    if bad:
+        return _fail(f"--labels takes KEY::VALUE, e.g. author::huggingface (got {bad[0]})")
     try:
         if ns.sweeps:
+            if ns.labels and not ns.output:
+                return _fail("--labels with SWEEP_DIR writes the selected rows to -o FILE.csv "
+                             "(summary.csv keeps every job)")
             if ns.cache_dir:
                 return _fail("give SWEEP_DIR or --cache-dir, not both")
             if ns.output and len(ns.sweeps) > 1:
@@ -99,13 +108,15 @@ def report_caches(ns) -> int:
         rows.extend(scan.rows)
         warnings.extend(scan.warnings)
         builds += scan.builds
+    rows = _select(rows, ns.labels)
     _warn(warnings)
     out = Path(ns.output) if ns.output else caches[0] / "reports" / f"report_{time.strftime('%Y-%m-%d_%H-%M-%S')}.csv"
     write_csv(rows, ordered_columns(rows), out)
     counts = _counts(rows)
     where = ", ".join(str(c) for c in caches)
+    selected = f" with labels {' '.join(ns.labels)}" if ns.labels else ""
     print(f"Info: Report of {builds} build{'s' if builds != 1 else ''} in cache {where}: "
-          f"{len(rows)} row{'s' if len(rows) != 1 else ''} ({counts})")
+          f"{len(rows)} row{'s' if len(rows) != 1 else ''}{selected} ({counts})")
     if rows:
         print()
         for line in console_table(rows, [("build_name", "build"), ("device", "device"), ("runtime", "runtime"),
@@ -119,6 +130,13 @@ def report_caches(ns) -> int:
         return _plot(rows, out, _model_key, _cache_variant,
                      f"benchit: mean latency per model, {builds} builds ({where})")
     return 0
+
+
+def _select(rows: list[dict], wanted: list[str]) -> list[dict]:
+    """Rows whose labels include every KEY::VALUE wanted (none wanted: all rows)."""
+    if not wanted:
+        return rows
+    return [r for r in rows if set(wanted) <= set(str(r.get("labels") or "").split())]
 
 
 def _counts(rows: list[dict]) -> str:
@@ -138,7 +156,15 @@ def report_sweep(sweep_dir: Path, ns) -> int:
     if not is_sweep_dir(sweep_dir):
         return _fail(f"{sweep_dir}: not a sweep folder (no job folders with results.json or .hydra/); "
                      "for a cache use --cache-dir DIR")
-    out, scan = write_summary(sweep_dir, Path(ns.output) if ns.output else None)
+    if ns.labels:
+        from benchit.report.output import write_csv
+        from benchit.report.sweep import SUMMARY_COLUMNS, scan_sweep
+
+        out, scan = Path(ns.output), scan_sweep(sweep_dir)
+        scan.rows = _select(scan.rows, ns.labels)
+        write_csv(scan.rows, SUMMARY_COLUMNS, out)
+    else:
+        out, scan = write_summary(sweep_dir, Path(ns.output) if ns.output else None)
     _warn(scan.warnings)
     labels = variant_labels(scan.rows)
     for row in scan.rows:

@@ -168,7 +168,8 @@ def write_summary(sweep_dir: Path, out: Path | None = None) -> tuple[Path, Sweep
 
     sweep_dir = Path(sweep_dir)
     out = Path(out) if out else sweep_dir / SUMMARY_NAME
-    with FileLock(str(sweep_dir / ".summary.lock")):
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(out.parent / f".{out.name}.lock")):  # beside the file: a read-only sweep can go elsewhere
         scan = scan_sweep(sweep_dir)
         write_csv(scan.rows, SUMMARY_COLUMNS, out)
     return out, scan
