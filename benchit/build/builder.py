@@ -97,6 +97,13 @@ def build_invocation(
         previous, reason = _previous(build, key)
         if rebuild != "always" and previous is not None and (reason is None or rebuild == "never"):
             cached = _reuse(build, previous)
+            if cached is not None and strict:
+                failed = [n for n, v in (previous.get("validation") or {}).items() if not v.get("ok", True)]
+                if failed:
+                    cached.status = "failed"
+                    cached.message = (f"{failed[0]} failed: {cached.warnings[0] if cached.warnings else 'outputs changed'}"
+                                      f" and build.strict=true; log: {build.log_path(failed[0])}")
+                    return cached
             if cached is not None:
                 if reason:
                     cached.warnings.append(f"reused a build made with another configuration ({reason}; "
