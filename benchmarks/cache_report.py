@@ -115,7 +115,7 @@ def rows() -> list[Row]:
         plot = time_command(benchit_argv("report", "-o", str(folder / "plot.csv"), "--plot"), repeat=1, env=env)
         return [
             Row("cache list, 1,000 builds", listing, "s", startup, "benchit version", "< 1 s", listing < 1.0),
-            Row("report, 1,000 builds (2,000 rows)", report, "s", startup, "benchit version", "< 3 s", report < 3.0),
+            Row("report, 1,000 builds (1,960 rows)", report, "s", startup, "benchit version", "< 3 s", report < 3.0),
             Row("report --plot, 1,000 builds", plot, "s", report, "report", ""),
         ]
     finally:

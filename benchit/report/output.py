@@ -55,6 +55,9 @@ def console_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], li
                 text = text[:max_width - 3] + "..."
             line.append(text)
         cells.append(line)
+    keep = [0] + [i for i in range(1, len(columns)) if any(line[i] for line in cells)]  # no empty columns
+    columns = [columns[i] for i in keep]
+    cells = [[line[i] for i in keep] for line in cells]
     titles = [title for _, title in columns]
     widths = [max([len(t)] + [len(c[i]) for c in cells]) for i, t in enumerate(titles)]
     out = ["  ".join(t.ljust(w) for t, w in zip(titles, widths)).rstrip(),
