@@ -99,6 +99,28 @@ def check_session_providers(session, provider: str) -> list[str]:
     return active
 
 
+@functools.lru_cache(maxsize=1)
+def preload_cuda_libraries() -> None:
+    """Let onnxruntime-gpu find the CUDA and cuDNN libraries pip installed (benchit[cuda]).
+
+    `onnxruntime.preload_dlls()` loads them from the nvidia site-packages (or a compatible PyTorch);
+    its chatter is swallowed. Whether the provider then really runs is checked on the session.
+    """
+    import contextlib
+    import io
+
+    import onnxruntime as ort
+
+    preload = getattr(ort, "preload_dlls", None)
+    if preload is None:
+        return
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            preload()
+        except Exception:  # noqa: BLE001 - a missing library shows up in the session check
+            pass
+
+
 def run_onnxruntime(device: Device, target: BenchmarkTarget, provider: str) -> dict[str, Any]:
     """Time `session.run` on the script's inputs, after checking the provider really runs."""
     import onnxruntime as ort
@@ -108,6 +130,8 @@ def run_onnxruntime(device: Device, target: BenchmarkTarget, provider: str) -> d
     if target.onnx_file is None:
         raise DeviceUnavailable(f"runtime={device.runtime} needs an ONNX file; the build produced none")
     check_provider_installed(provider)
+    if provider in GPU_PROVIDERS:
+        preload_cuda_libraries()
     options = ort.SessionOptions()
     if device.threads:
         options.intra_op_num_threads = int(device.threads)
