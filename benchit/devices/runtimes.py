@@ -6,9 +6,14 @@ that really ran, threads, the dtypes fed) and the Measurement.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
-from typing import Any
+import re
+import sys
+import tempfile
+from typing import Any, Iterator
 
 from benchit.devices.base import BenchmarkTarget, Device, DeviceUnavailable
 
@@ -25,8 +30,12 @@ FALLBACKS = {
     "TensorrtExecutionProvider": ["CUDAExecutionProvider", "CPUExecutionProvider"],
 }
 GPU_PROVIDERS = ("CUDAExecutionProvider", "TensorrtExecutionProvider")
-CUDA_HINT = ("its CUDA 13 / cuDNN 9 libraries are missing or do not match the driver? "
-             "install them with: pip install 'benchit[cuda]'")
+HINTS = {
+    "CUDAExecutionProvider": "no usable GPU, or its CUDA 13 / cuDNN 9 libraries are missing or do not match the "
+                             "driver; install them with: pip install 'benchit[cuda]'",
+    "TensorrtExecutionProvider": "no usable GPU, or the TensorRT libraries onnxruntime-gpu needs are not installed "
+                                 "(see ONNX Runtime's TensorRT execution provider requirements)",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -88,15 +97,47 @@ def check_provider_installed(provider: str) -> None:
             "install onnxruntime-gpu: pip install 'benchit[cuda]'")
 
 
-def check_session_providers(session, provider: str) -> list[str]:
-    """ONNX Runtime falls back to the CPU silently: the requested provider must be the first one active."""
+def check_session_providers(session, provider: str, log: str = "") -> list[str]:
+    """ONNX Runtime falls back to the CPU silently: the requested provider must be the first one active.
+
+    `log` is what ONNX Runtime printed while creating the session: its reason ("libcublasLt.so.13:
+    cannot open shared object file") goes into the one-line error.
+    """
     active = list(session.get_providers())
     if not active or active[0] != provider:
-        hint = f" ({CUDA_HINT})" if provider in GPU_PROVIDERS else ""
+        found = re.search(r"with error: (.+)", log) or re.search(r"(Failed to create \w+)", log)
+        reason = f" ({found.group(1).strip()})" if found else ""
+        if provider == "TensorrtExecutionProvider" and "install TensorRT libraries" in log:
+            reason = " (TensorRT libraries not found)"
+        hint = f": {HINTS[provider]}" if provider in HINTS else ""
         raise DeviceUnavailable(
-            f"ONNX Runtime could not use {provider}: the session would run on {', '.join(active) or 'nothing'}"
-            f"{hint}; a CPU number is never reported as {provider}")
+            f"ONNX Runtime could not use {provider}{reason}; the session would run on "
+            f"{', '.join(active) or 'nothing'}, and a CPU number is never reported as {provider}{hint}")
     return active
+
+
+@contextlib.contextmanager
+def native_stderr_captured() -> Iterator[list[str]]:
+    """Capture what native code writes to file descriptor 2 (ONNX Runtime's provider load errors,
+    in colour) so it does not reach the console; the text, colour codes removed, lands in the list."""
+    captured: list[str] = []
+    sys.stdout.flush()
+    sys.stderr.flush()
+    python_text = io.StringIO()  # onnxruntime's Python layer prints its "EP Error" banner
+    with tempfile.TemporaryFile() as tmp:
+        saved = os.dup(2)
+        os.dup2(tmp.fileno(), 2)
+        try:
+            with contextlib.redirect_stdout(python_text), contextlib.redirect_stderr(python_text):
+                yield captured
+        finally:
+            captured.append(python_text.getvalue())
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            text = tmp.read().decode("utf-8", errors="replace")
+            captured.append(re.sub(r"\x1b\[[0-9;]*m", "", text))
 
 
 @functools.lru_cache(maxsize=1)
@@ -137,8 +178,14 @@ def run_onnxruntime(device: Device, target: BenchmarkTarget, provider: str) -> d
         options.intra_op_num_threads = int(device.threads)
     options.log_severity_level = 3  # errors only; a provider that failed to load is caught below
     first: Any = (provider, dict(device.provider_options)) if device.provider_options else provider
-    session = ort.InferenceSession(str(target.onnx_file), options, providers=[first, *FALLBACKS[provider]])
-    active = check_session_providers(session, provider)
+    providers = [first, *FALLBACKS[provider]]
+    if provider in GPU_PROVIDERS:
+        with native_stderr_captured() as log:
+            session = ort.InferenceSession(str(target.onnx_file), options, providers=providers)
+        active = check_session_providers(session, provider, "".join(log))
+    else:
+        session = ort.InferenceSession(str(target.onnx_file), options, providers=providers)
+        active = check_session_providers(session, provider)
     # Cast to the dtypes the model declares (a float16 build takes float16 inputs).
     feeds = feeds_for(session.get_inputs(), list(target.inputs.items()))
     run = session.run
