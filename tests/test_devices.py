@@ -221,3 +221,12 @@ def test_nvidia_torch_eager_is_timed_with_cuda_events():
     _check_fields(outcome)
     assert outcome["provider"] == "torch eager (cuda:0)"
     assert outcome["measurement"].timer == "cuda_event"
+
+
+def test_gpu_proof_script_is_valid_bash():
+    """benchmarks/gpu_proof.sh is run by hand on a GPU machine: at least it must parse here."""
+    import subprocess
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu_proof.sh"
+    proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
