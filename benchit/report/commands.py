@@ -128,7 +128,7 @@ def report_caches(ns) -> int:
     print(f"Info: Report written to {out}")
     if ns.plot:
         return _plot(rows, out, _model_key, _cache_variant,
-                     f"benchit: mean latency per model, {builds} builds ({where})")
+                     f"benchit: mean latency per model, {builds} build{'s' if builds != 1 else ''} ({where})")
     return 0
 
 
