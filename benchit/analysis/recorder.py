@@ -19,10 +19,10 @@ import site
 import sys
 import sysconfig
 import threading
-import time
 import types
 import weakref
 from pathlib import Path
+from time import perf_counter
 from typing import Any, Callable
 
 from benchit.analysis.models import Invocation, ModelInfo, model_hash
@@ -159,10 +159,27 @@ class ModelRecorder:
     def _install_torch(self, torch_module) -> None:
         module_cls = torch_module.nn.Module
         original_call, original_init = module_cls.__dict__["__call__"], module_cls.__dict__["__init__"]
-        recorder = self
+        recorder, local, fast, max_depth = self, self._local, self._fast, self.max_depth
+        tensor, call_counted = torch_module.Tensor, self._call_counted
 
         def __call__(module, *args, **kwargs):
-            return recorder._on_call(module, "pytorch", original_call, args, kwargs)
+            # The hot path, kept short: calls below max_depth cost one list length; a signature seen
+            # before costs its key (shapes and dtypes) and a dictionary look-up.
+            stack = local.stack
+            if len(stack) > max_depth or not recorder._active:
+                return original_call(module, *args, **kwargs)
+            try:
+                if not kwargs and len(args) == 1 and type(args[0]) is tensor:  # the most common call: model(x)
+                    key = (id(module), args[0].shape, args[0].dtype)
+                else:
+                    key = (id(module), None, *[(a.shape, a.dtype) if type(a) is tensor else signature_of(a)
+                                               for a in args], signature_of(kwargs) if kwargs else None)
+                invocation = fast.get(key)
+            except TypeError:  # an unhashable value inside the signature
+                key, invocation = None, None
+            if invocation is not None:
+                return call_counted(stack, module, invocation, original_call, args, kwargs)
+            return recorder._first_call(key, stack, module, "pytorch", original_call, args, kwargs)
 
         def __init__(module, *args, **kwargs):
             original_init(module, *args, **kwargs)
@@ -185,42 +202,53 @@ class ModelRecorder:
 
     # ------------------------------------------------------------------ the hot path
     def _on_call(self, model, framework: str, original_call, args, kwargs):
-        if not self._active:
-            return original_call(model, *args, **kwargs)
+        """Count one call of `model`; record it the first time its input signature is seen."""
         stack = self._local.stack
         depth = len(stack)
-        if depth > self.max_depth or (depth == 0 and framework != "pytorch" and not self._is_target(model, framework)):
-            stack.append(model)
-            try:
-                return original_call(model, *args, **kwargs)
-            finally:
-                stack.pop()
+        if not self._active or depth > self.max_depth:  # nothing inside a call deeper than max_depth is recorded
+            return original_call(model, *args, **kwargs)
+        if depth == 0 and framework != "pytorch" and not self._is_target(model, framework):
+            return self._call_untracked(stack, model, original_call, args, kwargs)
         try:
             key = (id(model), signature_of(args), signature_of(kwargs))
             invocation = self._fast.get(key)
         except TypeError:  # an unhashable value inside the signature
             key, invocation = None, None
-        info = None
+        if invocation is not None:
+            return self._call_counted(stack, model, invocation, original_call, args, kwargs)
+        return self._first_call(key, stack, model, framework, original_call, args, kwargs)
+
+    def _first_call(self, key, stack, model, framework, original_call, args, kwargs):
+        """A model or signature not seen before: describe it, then call and count."""
+        info, invocation = self._invocation(model, framework, len(stack), stack, args, kwargs)
         if invocation is None:
-            info, invocation = self._invocation(model, framework, depth, stack, args, kwargs)
-            if invocation is None:
-                stack.append(model)
-                try:
-                    return original_call(model, *args, **kwargs)
-                finally:
-                    stack.pop()
-            if key is not None:
-                self._fast[key] = invocation
+            return self._call_untracked(stack, model, original_call, args, kwargs)
+        if key is not None:
+            self._fast[key] = invocation
+        try:
+            return self._call_counted(stack, model, invocation, original_call, args, kwargs)
+        finally:
+            if info is not None and not info.hash:
+                self._finish(info)  # hash and parameters once the model is built (Keras, lazy modules)
+
+    @staticmethod
+    def _call_untracked(stack, model, original_call, args, kwargs):
         stack.append(model)
-        start = time.perf_counter()
+        try:
+            return original_call(model, *args, **kwargs)
+        finally:
+            stack.pop()
+
+    @staticmethod
+    def _call_counted(stack, model, invocation, original_call, args, kwargs):
+        stack.append(model)
+        start = perf_counter()
         try:
             outputs = original_call(model, *args, **kwargs)
         finally:
-            invocation.seconds += time.perf_counter() - start
+            invocation.seconds += perf_counter() - start
             invocation.calls += 1
             stack.pop()
-            if info is not None and not info.hash:
-                self._finish(info)  # hash and parameters once the model is built (Keras, lazy modules)
         if invocation.calls == 1:
             invocation.outputs = _detached(outputs)
         return outputs
