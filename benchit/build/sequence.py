@@ -46,9 +46,12 @@ def load_sequence(config: dict) -> Sequence:
     for item in config.get("stages") or []:
         target = item.get("_target_") if hasattr(item, "get") else None
         try:
+            _check_target(target)
             stage = instantiate(item)
         except Exception as error:
-            cause = error.__cause__ or error
+            cause = error
+            while cause.__cause__ is not None:  # Hydra wraps the real reason (ModuleNotFoundError, ...)
+                cause = cause.__cause__
             text = f"{type(cause).__name__}: {cause}".strip().splitlines()[0]
             raise SequenceError(f"sequence '{name}': cannot create stage {target}: {text}") from error
         if not isinstance(stage, Stage):
@@ -58,6 +61,19 @@ def load_sequence(config: dict) -> Sequence:
     if not stages:
         raise SequenceError(f"sequence '{name}' has no stages")
     return Sequence(name=name, stages=stages)
+
+
+def _check_target(target) -> None:
+    """Say which part of `module.Class` is missing (Hydra's own message blames the module)."""
+    if not isinstance(target, str) or "." not in target:
+        return
+    module_name, _, attribute = target.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return  # Hydra tries other splits (nested classes); its error names the module
+    if not hasattr(module, attribute):
+        raise AttributeError(f"module {module_name} ({getattr(module, '__file__', '?')}) has no {attribute}")
 
 
 def _extend_path(entries) -> None:

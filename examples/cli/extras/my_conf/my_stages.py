@@ -1,8 +1,9 @@
-"""A user's own build stages, used by the sequences in this --config-dir (and by docs/builds.md)."""
+"""A user's own build stage, named by sequence/with_user_stage.yaml in this --config-dir.
 
-import os
-import time
-from pathlib import Path
+    benchit --config-dir examples/cli/extras/my_conf sequence=with_user_stage input=hello_world
+
+The worked example of docs/builds.md ("A stage of your own").
+"""
 
 from benchit.build import Stage
 
@@ -23,16 +24,3 @@ class CountNodes(Stage):
         nodes = [n for n in model.graph.node if self.op_type is None or n.op_type == self.op_type]
         print(f"{len(nodes)} {self.op_type or 'ONNX'} nodes in {ctx.onnx_file.name}")  # goes to log_count_nodes.txt
         ctx.facts["node_count"] = len(nodes)
-
-
-class PauseIfAsked(Stage):
-    """Test helper: when $BENCHIT_TEST_PAUSE names a file, create it and sleep (so a test can kill us)."""
-
-    name = "pause"
-    writes_model = False
-
-    def run(self, ctx):
-        marker = os.environ.get("BENCHIT_TEST_PAUSE")
-        if marker:
-            Path(marker).write_text(str(os.getpid()))
-            time.sleep(120)
