@@ -198,3 +198,18 @@ def test_fp16_failure_and_strict_validation(benchit, cache_dir):
     strict = benchit("input=hello_world", "mode=build", "++sequence.stages.2.tolerance=1e-9", "build.strict=true")
     assert strict.returncode != 0
     assert re.search(r"Status:\s+fp16_conversion failed: .*build\.strict=true; log: ", strict.stdout)
+
+
+@pytest.mark.tensorflow
+def test_keras_models_build_and_benchmark(benchit, cache_dir):
+    pytest.importorskip("tf2onnx")
+    proc = benchit(f"input.script={DATA / 'scripts' / 'keras_models.py'}", check=True)
+    assert proc.stdout.count("Model successfully benchmarked") == 2, proc.stdout
+    assert "tf2onnx" not in proc.stdout + proc.stderr
+    builds = sorted(p.name for p in cache_dir.glob("keras_models_*"))
+    assert len(builds) == 2
+    for name in builds:
+        s = state(cache_dir, name)
+        assert s["sequence"] == ["export_keras", "optimize_onnx", "fp16_conversion", "set_success"]
+        assert s["exporter"] == "tf2onnx" and s["build_status"] == "successful"
+        assert s["validation"]["export_keras"]["max_abs_error"] < 1e-5
