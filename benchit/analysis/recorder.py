@@ -47,6 +47,7 @@ def _library_dirs() -> tuple[str, ...]:
 
 
 _LIBRARY_DIRS = _library_dirs()
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def signature_of(value: Any) -> Any:
@@ -337,7 +338,8 @@ class ModelRecorder:
                 info.params, info.param_bytes = int(params), int(size)
         except Exception as error:  # a model whose repr or summary fails is still reported
             description = f"{info.class_path} ({type(error).__name__})"
-        info.hash = model_hash(description)
+        # A repr that shows an object's address (`<function f at 0x7f...>`) would change every run.
+        info.hash = model_hash(_ADDRESS.sub("", description))
 
     # ------------------------------------------------------------------ names and places
     def _user_frame(self, frame):
