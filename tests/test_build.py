@@ -86,6 +86,7 @@ def test_default_sequence_state_and_validation(tmp_path, mlp):
     assert set(state["fp16_io_types"].values()) == {"float16"}
     # the stage logs hold the exporter's chatter and the validation line
     assert "validation: max abs error" in ctx.build.log_path("fp16_conversion").read_text()
+    assert yaml.safe_load(ctx.build.stats_path.read_text())["validation"] == v
 
 
 def test_partial_sequence_and_keep_io_types(tmp_path, mlp):

@@ -286,6 +286,10 @@ def _finish(result: BuildResult, state: dict, ctx: BuildContext, status: str, bu
     state["artifacts"] = sorted(str(p.relative_to(ctx.build.dir)) for p in ctx.build.dir.rglob("*")
                                 if p.is_file() and not p.name.endswith(".yaml") and not p.name.startswith("."))
     write_yaml(ctx.build.state_path, state)
+    if state["validation"]:  # also in the stats, beside the benchmarks of this build's file
+        stats = ctx.build.load_stats()
+        stats["validation"] = state["validation"]
+        write_yaml(ctx.build.stats_path, stats)
     result.status, result.state = status, state
     result.onnx_file, result.inputs = ctx.onnx_file, ctx.inputs
     result.warnings = list(state["warnings"])
