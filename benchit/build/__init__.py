@@ -1,9 +1,12 @@
 """Build: turn a discovered model into the files a device benchmarks, one stage at a time.
 
 A `Stage` has a name and one job; a `Sequence` is an ordered list of stages, usually composed
-from conf/sequence/*.yaml. `build_invocation` runs a sequence into a cache folder, validates
-each model file against the framework's own outputs, and reuses a successful build when nothing
-that matters has changed.
+from conf/sequence/*.yaml (or a --sequence-file's get_sequence()). `build_invocation` runs a
+sequence into a cache folder under a lock, validates each model file against the framework's own
+outputs, records state and logs, and reuses a successful build when nothing that matters has
+changed. Modules: stage (interface, context), sequence (loading), stages (the built-in stages),
+keras_export (Keras -> ONNX), builder (state, validation, reuse), tensors (numpy plumbing).
+See docs/builds.md.
 """
 
 from benchit.build.builder import BuildError, BuildResult, build_invocation
