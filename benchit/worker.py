@@ -86,17 +86,18 @@ class Worker:
         unmatched = [item for item in items if item not in matched]
         input_cfg = self.config["input"]
         one_script = not (input_cfg.get("scripts") or input_cfg.get("search_dir"))
-        if unmatched and (one_script or not matched):
-            if one_script:  # several scripts: a hash belongs to one of them, the others build nothing
-                ids = []
-                for info in self.models:
-                    ids.append(info.hash)
-                    if len(self._signature_numbers(info)) > 1:
-                        ids += [self._record(info, inv)["invocation_id"] for inv in info.invocations]
-                listed = ", ".join(dict.fromkeys(ids)) or "none (no model was called)"
-                self.result["error"] = (f"hash filter {','.join(unmatched)} matches no model in {self.script.name}; "
-                                        f"hashes found: {listed}")
+        if unmatched and one_script:
+            ids = []
+            for info in self.models:
+                ids.append(info.hash)
+                if len(self._signature_numbers(info)) > 1:
+                    ids += [self._record(info, inv)["invocation_id"] for inv in info.invocations]
+            listed = ", ".join(dict.fromkeys(ids)) or "none (no model was called)"
+            self.result["error"] = (f"hash filter {','.join(unmatched)} matches no model in {self.script.name}; "
+                                    f"hashes found: {listed}")
             chosen = None
+        elif unmatched:  # several scripts: a hash belongs to one of them, the others build nothing
+            self.result["hash_filter_unmatched"] = unmatched
         keep = set() if chosen is None or self.config["mode"] == "analyze" else {id(inv) for _, inv in chosen}
         for info in self.models:  # free what will not be built: large models and inputs add up
             for inv in info.invocations:

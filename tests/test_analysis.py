@@ -213,6 +213,17 @@ def test_hash_filter_matching_nothing_is_an_error_listing_the_hashes(benchit, ca
     assert not (cache_dir / "two_models_479b1332").exists()
 
 
+def test_with_several_scripts_a_hash_selects_in_the_script_that_has_it(benchit, cache_dir):
+    scripts = f"input.scripts=[{EXAMPLES / 'hello_world.py'},{EXAMPLES / 'two_models.py'}]"
+    proc = benchit(scripts, "input.hashes=[215ca1e3]", "mode=build", check=True)
+    assert (cache_dir / "two_models_215ca1e3").is_dir()
+    assert not (cache_dir / "hello_world_479b1332").exists() and not (cache_dir / "two_models_479b1332").exists()
+    assert "hash filter" not in proc.stdout
+    results_dir = re.search(r"Results: (\S+)", proc.stdout).group(1)
+    scripts = json.loads((Path(results_dir) / "results.json").read_text())["scripts"]
+    assert [s.get("hash_filter_unmatched") for s in scripts] == [["215ca1e3"], None]
+
+
 def test_analyze_only_prints_times_and_builds_nothing(benchit, cache_dir):
     proc = benchit(str(EXAMPLES / "hello_world.py"), "--analyze-only", check=True)
     assert "\tpytorch_model (executed 1x - 0.00s)\n" in proc.stdout
