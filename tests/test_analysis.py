@@ -310,7 +310,8 @@ def test_keras_sequential_functional_subclassed(benchit):
     script = DATA / "keras_models.py"
     proc = benchit(f"input.script={script}", "mode=analyze", "max_depth=1", check=True)
     blocks = _blocks(proc.stdout)
-    assert [n for n in blocks if blocks[n][0]["indent"] == "1"] == ["sequential", "functional", "subclassed", "twin"]
+    assert [n for n in blocks if blocks[n][0]["indent"] == "1"] == ["sequential", "functional", "subclassed", "twin",
+                                                                     "predicted"]
     expected = dict(re.findall(r"expect (\w+) params=(\d+)", proc.stdout))
     classes = {"sequential": "Sequential (<class 'keras.src.models.sequential.Sequential'>)",
                "functional": "Functional (<class 'keras.src.models.functional.Functional'>)",
@@ -329,6 +330,9 @@ def test_keras_sequential_functional_subclassed(benchit):
     # same architecture, same hash, even though Keras numbers the layer names
     assert _one(blocks, "twin")["Hash"] == _one(blocks, "sequential")["Hash"]
     assert len({_one(blocks, n)["Hash"] for n in classes}) == 3
+    # predict() runs a graph: counted once per batch, its first batch recorded as the input
+    predicted = _one(blocks, "predicted")
+    assert (predicted["executed"], predicted["Input Shape"]) == ("3", "'inputs': (32, 3)")
 
 
 def test_results_file_records_what_was_printed(benchit):

@@ -3,7 +3,8 @@
 Installed by the recorder when the script imports keras (TensorFlow is never imported by benchit
 itself). Layer.__call__ is wrapped so that a Model the script calls is a target and the layers it
 calls are its sub-modules; Layer.__init__ is wrapped to know where each model was created.
-Symbolic calls are not model calls: building a Functional model (`Dense(4)(keras.Input(...))`) and
+`Model.predict` runs a traced graph, so it is counted apart: one call per batch, with the first
+batch as the recorded input. Symbolic calls are not model calls: building a Functional model (`Dense(4)(keras.Input(...))`) and
 tracing inside tf.function pass KerasTensors or graph tensors, and are skipped.
 """
 
@@ -39,14 +40,63 @@ def install(recorder, keras_module) -> Callable[[], None]:
         if recorder._active:
             recorder._remember_location(layer, sys._getframe(1))
 
+    model_cls = _model_class(keras_module)
+    own_predict = "predict" in model_cls.__dict__  # else inherited from the backend's Trainer
+    original_predict = getattr(model_cls, "predict", None)
+
+    def predict(model, x=None, batch_size=None, *args, **kwargs):
+        # predict() runs a traced graph, which the call hook cannot see: count its batches here
+        stack = recorder._local.stack
+        batch = _first_batch(x, batch_size or 32)
+        if not recorder._active or stack or batch is None:
+            return original_predict(model, x, batch_size, *args, **kwargs)
+        return recorder._on_batches(model, "keras", lambda: original_predict(model, x, batch_size, *args, **kwargs),
+                                    batch, _batches(x, batch_size or 32))
+
     layer_cls.__call__ = __call__
     layer_cls.__init__ = __init__
+    if original_predict is not None:
+        model_cls.predict = predict
 
     def undo():
         layer_cls.__call__ = original_call
         layer_cls.__init__ = original_init
+        if own_predict:
+            model_cls.predict = original_predict
+        elif original_predict is not None:
+            del model_cls.predict
 
     return undo
+
+
+def _model_class(keras_module):
+    try:
+        return keras_module.Model
+    except AttributeError:
+        from keras.src.models.model import Model
+
+        return Model
+
+
+def _rows(value) -> int | None:
+    shape = getattr(value, "shape", None)
+    return int(shape[0]) if shape is not None and len(shape) and shape[0] is not None else None
+
+
+def _first_batch(x, batch_size: int):
+    """The first batch predict() feeds the model (arrays, lists or dicts of arrays), else None."""
+    if _rows(x) is not None:
+        return x[:batch_size]
+    if isinstance(x, (list, tuple)) and x and all(_rows(v) is not None for v in x):
+        return type(x)(v[:batch_size] for v in x)
+    if isinstance(x, dict) and x and all(_rows(v) is not None for v in x.values()):
+        return {k: v[:batch_size] for k, v in x.items()}
+    return None  # a dataset or generator: not recorded
+
+
+def _batches(x, batch_size: int) -> int:
+    first = x if _rows(x) is not None else next(iter(x.values() if isinstance(x, dict) else x))
+    return max(1, -(-_rows(first) // batch_size))
 
 
 def _symbolic(args: tuple, kwargs: dict, keras_tensor) -> bool:

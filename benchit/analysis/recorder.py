@@ -232,6 +232,24 @@ class ModelRecorder:
             if info is not None and not info.hash:
                 self._finish(info)  # hash and parameters once the model is built (Keras, lazy modules)
 
+    def _on_batches(self, model, framework: str, run: Callable[[], Any], batch, batches: int):
+        """A call that feeds the model `batches` batches at once (Keras predict): one count per batch."""
+        stack = self._local.stack
+        info, invocation = self._invocation(model, framework, 0, stack, (batch,), {})
+        stack.append(model)  # what predict calls inside belongs to this call
+        start = perf_counter()
+        try:
+            outputs = run()
+        finally:
+            invocation.seconds += perf_counter() - start
+            invocation.calls += batches
+            stack.pop()
+            if info is not None and not info.hash:
+                self._finish(info)
+        if invocation.outputs is None:
+            invocation.outputs = _detached(_head(outputs, batch))
+        return outputs
+
     @staticmethod
     def _call_untracked(stack, model, original_call, args, kwargs):
         stack.append(model)
@@ -501,6 +519,20 @@ def _normalize_call(model, framework: str, args: tuple, kwargs: dict) -> tuple[t
             names.append(name)
             positional.append(value)
     return tuple(positional), keywords, names
+
+
+def _head(outputs: Any, batch: Any) -> Any:
+    """The rows of `outputs` that belong to `batch` (predict returns every batch's outputs at once)."""
+    first = batch if getattr(batch, "shape", None) is not None else next(iter(
+        batch.values() if isinstance(batch, dict) else batch))
+    rows = int(first.shape[0])
+    if getattr(outputs, "shape", None) is not None:
+        return outputs[:rows]
+    if isinstance(outputs, (list, tuple)):
+        return type(outputs)(_head(o, batch) for o in outputs)
+    if isinstance(outputs, dict):
+        return {k: _head(v, batch) for k, v in outputs.items()}
+    return outputs
 
 
 def _detached(value: Any) -> Any:

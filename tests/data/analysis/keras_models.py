@@ -26,5 +26,7 @@ functional(np.random.rand(1, 6).astype("float32"))
 for _ in range(3):
     subclassed(x4)
 twin(x4)
+predicted = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+predicted.predict(np.random.rand(70, 3).astype("float32"), verbose=0)  # 3 batches of at most 32
 for name, model in (("sequential", sequential), ("functional", functional), ("subclassed", subclassed)):
     print(f"expect {name} params={model.count_params()}")
