@@ -107,6 +107,7 @@ def run_hydra(argv: list[str]) -> int:
     sys.argv = ["benchit", *argv]
     FAILED_JOBS.clear()
     SWEEP_DIRS.clear()
+    _add_plugin_dir()  # again: a change of sys.path since import recomputes the namespace's path
     try:
         hydra_main()
     except SystemExit as exit_:

@@ -30,6 +30,8 @@ Usage, Hydra form (the primary one; every key of the config can be overridden):
   benchit input.script=path/to/script.py    any script of yours
   benchit -m device=x86,nvidia sequence=default,export_only    a sweep: every combination
   benchit +experiment=fp32_vs_fp16          a checked-in study
+  benchit -m hydra/launcher=two_phase ...   build every job in parallel, then benchmark one at a time
+                                            (also: hydra/launcher=joblib, submitit_local, submitit_slurm)
   benchit --cfg job                         print the composed config and exit
   benchit --config-dir my_conf device=my_device                 add your own config options
 

@@ -271,3 +271,12 @@ def test_ray_launcher_sweep(benchit, cache_dir):
                    "mode=build", "sequence=export_only", timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert sorted(_job_results(_sweep_dir(cache_dir))) == ["0", "1"]
+
+
+@pytest.mark.parametrize("launcher, key", [("submitit_slurm", "partition"), ("two_phase", "build"),
+                                           ("joblib", "n_jobs")])
+def test_launcher_configs_compose(benchit, launcher, key):
+    """`benchit -m hydra/launcher=submitit_slurm hydra.launcher.partition=...` composes (no cluster needed)."""
+    extra = ["hydra.launcher.partition=gpu"] if launcher == "submitit_slurm" else []
+    proc = benchit(f"hydra/launcher={launcher}", *extra, "input.search_dir=models", "--cfg", "hydra", check=True)
+    assert f"    {key}:" in proc.stdout
