@@ -177,3 +177,40 @@ def test_keras_symbolic_calls_are_not_model_calls(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # inside a Functional model a sub-model is known by its Keras name
     assert proc.stdout.strip().splitlines()[-1] == "ok [('outer', 0, 1), ('sequential', 1, 1)]"
+
+
+def test_model_not_created_under_the_hooks_is_located_at_its_first_call(tmp_path):
+    recorder, _ = _record(tmp_path, """
+        import copy
+        import torch
+        twin = copy.deepcopy(torch.nn.Linear(2, 2))
+        twin(torch.ones(2))
+    """)
+    (info,) = recorder.models
+    assert info.location == (str(tmp_path / "script.py"), 5)
+    assert info.location_note == "first call; created outside the script"
+
+
+def test_hash_ignores_object_addresses_in_the_repr(tmp_path):
+    body = """
+        import torch
+
+        class WithFn(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fn = lambda x: x * 2
+
+            def extra_repr(self):
+                return repr(self.fn)  # '<function WithFn.__init__.<locals>.<lambda> at 0x7f...>'
+
+            def forward(self, x):
+                return self.fn(x)
+
+        a, b = WithFn(), WithFn()
+        a(torch.ones(1))
+        b(torch.ones(1))
+    """
+    recorder, _ = _record(tmp_path, body)
+    first, second = recorder.models
+    assert " at 0x" in repr(first.model)
+    assert first.hash == second.hash
