@@ -359,6 +359,7 @@ def test_user_stage_and_sequence_file(tmp_path, mlp, monkeypatch):
     model, args = mlp
     config = yaml.safe_load((MY_CONF / "sequence" / "with_user_stage.yaml").read_text())
     config["python_path"] = [str(MY_CONF)]
+    config["stages"][1]["op_type"] = "Gemm"  # a 2-D Linear exports as Gemm (hello_world's 1-D one as MatMul)
     monkeypatch.setattr("sys.path", list(__import__("sys").path))
     sequence = load_sequence(config)
     ctx = make_ctx(tmp_path, model, args)
@@ -368,11 +369,11 @@ def test_user_stage_and_sequence_file(tmp_path, mlp, monkeypatch):
     assert state["sequence"] == ["export_pytorch", "count_nodes", "set_success"]
     import onnx
 
-    matmuls = [n for n in onnx.load(str(ctx.build.dir / state["onnx_file"])).graph.node if n.op_type == "MatMul"]
-    assert state["node_count"] == len(matmuls) > 0
-    assert "MatMul nodes in" in ctx.build.log_path("count_nodes").read_text()
+    gemms = [n for n in onnx.load(str(ctx.build.dir / state["onnx_file"])).graph.node if n.op_type == "Gemm"]
+    assert state["node_count"] == len(gemms) > 0
+    assert "Gemm nodes in" in ctx.build.log_path("count_nodes").read_text()
     assert state["config"]["stages"][1]["class"] == "my_stages.CountNodes"
-    assert state["config"]["stages"][1]["op_type"] == "MatMul"
+    assert state["config"]["stages"][1]["op_type"] == "Gemm"
 
     example = Path(__file__).resolve().parent.parent / "examples" / "cli" / "extras" / "example_sequence.py"
     from_file = load_sequence({"file": str(example)})
