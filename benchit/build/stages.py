@@ -181,15 +181,20 @@ def _match_inputs(graph_inputs: list[str], args: tuple, kwargs: dict) -> dict:
 
 
 class OptimizeOnnx(Stage):
-    """ONNX Runtime's offline graph optimization, written to a new file.
+    """ONNX Runtime's offline graph optimization, written to `<name>-opt.onnx`.
 
-    level: "basic" | "extended" (default) | "all". "extended" stays valid on other machines;
-    "all" adds layout changes specific to this machine's CPU.
+    level: "basic" (default) | "extended" | "all". Basic rewrites (constant folding, redundant
+    node elimination, Conv+BatchNorm fusion, ...) run before graph partitioning and hold for every
+    execution provider, so the file is valid on any machine and device; the device's runtime still
+    applies its own provider-specific optimizations when it loads the file. "extended" fuses for the
+    CPU provider that optimized it (a Gemm+Relu becomes com.microsoft FusedGemm, which has no CUDA
+    or TensorRT kernel: a GPU run would send that node back to the CPU); "all" also changes layouts
+    for this machine's CPU (ONNX Runtime warns the file is hardware-specific).
     """
 
     name = "optimize_onnx"
 
-    def __init__(self, level: str = "extended", tolerance: float = 1e-4):
+    def __init__(self, level: str = "basic", tolerance: float = 1e-4):
         if level not in ("basic", "extended", "all"):
             raise ValueError(f"level must be basic, extended or all, not {level!r}")
         self.level = level
