@@ -73,6 +73,15 @@ def _benchit_result(script: Path, cache: Path, threads: int | None = 1) -> tuple
     return float(entry["median_ms"]), stats_files[0].parent / entry["onnx_file"], entry
 
 
+def mid_entry_file(cache: Path, script: Path) -> Path:
+    """The ONNX file of `script`'s build, relative to the cache."""
+    import yaml
+
+    stats = sorted(cache.glob(f"{script.stem}_*/*_stats.yaml"))[0]
+    entry = yaml.safe_load(stats.read_text())["benchmarks"]["x86/ort"]
+    return (stats.parent / entry["onnx_file"]).relative_to(cache)
+
+
 def _env() -> dict:
     return dict(os.environ)
 
@@ -127,6 +136,27 @@ def measure_pair(script: Path, cache: Path, runs: int, threads: int | None = 1
     return benchit_medians, references, min_ratios, entry
 
 
+def in_process_pairs(onnx_file: Path, pairs: int = 10, seconds: float = 0.5) -> float:
+    """benchit's device object and the bare loop in one process, alternating short windows on the
+    same file: the median ratio of their medians. Short windows make it likelier that both sides of
+    a pair see the same load; it checks the timing loop itself, without the worker process around it."""
+    from benchit.devices.base import BenchmarkTarget
+    from benchit.devices.x86 import X86Device
+
+    import numpy as np
+
+    saved = np.load(onnx_file.parent.parent / "inputs.npz")
+    inputs = {k: saved[k] for k in saved.files}
+    device = X86Device(name="x86", runtime="ort", threads=1,
+                       measurement={"warmup_iterations": 10, "warmup_seconds": 0.2, "min_iterations": 20,
+                                    "min_seconds": seconds, "max_seconds": 10.0})
+    ratios = []
+    for _ in range(pairs):
+        measured = device.benchmark(BenchmarkTarget(onnx_file, inputs))["measurement"].median_ms
+        ratios.append(measured / bare_loop(onnx_file, 1, seconds)[0])
+    return statistics.median(ratios)
+
+
 def rows() -> list[Row]:
     work = temp_dir("fidelity")
     try:
@@ -137,6 +167,7 @@ def rows() -> list[Row]:
         mid_benchit, mid_bare, mid_min_ratios, mid_entry = measure_pair(mid, cache, PAIRS)
         tiny_benchit, tiny_bare, _, _ = measure_pair(EXAMPLES / "hello_world.py", cache, PAIRS)
         default_benchit, default_bare, _, default_entry = measure_pair(mid, cache, RUNS, threads=None)
+        in_process = in_process_pairs(cache / mid_entry_file(cache, mid))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     # Pairs, not pooled medians: the machine's speed drifts (neighbours on shared cores), and each
@@ -158,6 +189,8 @@ def rows() -> list[Row]:
     return [
         Row("mid-size encoder: benchit median / bare median (median of pairs)", ratio, "x", None, "",
             "0.97-1.03", 0.97 <= ratio <= 1.03),
+        Row("mid-size encoder: benchit's timing loop in-process / bare (10 alternating 0.5 s pairs)", in_process,
+            "x", None, "", "0.97-1.03", 0.97 <= in_process <= 1.03),
         Row("mid-size encoder: benchit min / bare min (median of pairs)", statistics.median(mid_min_ratios), "x",
             None, "", "(information)", None),
         Row("hello_world: benchit median - bare median (median of pairs)", overhead_us, "µs", None, "",
