@@ -34,7 +34,8 @@ def _blocks(out: str) -> dict[str, list[dict[str, str]]]:
             current = {"indent": str(len(title.group(1))), "executed": title.group(3), "seconds": title.group(4)}
             blocks.setdefault(title.group(2), []).append(current)
             continue
-        field = re.match(r"^\t+(Model Type|Class|Location|Parameters|Input Shape|Hash|Invocation|Status):\t+(.*)$", line)
+        field = re.match(r"^\t+(Model Type|Class|Location|Parameters|Input Shape|Hash|Invocation|Status):\t+(.*)$",
+                         line)
         if field and current is not None:
             current[field.group(1)] = field.group(2)
         elif not line.strip():

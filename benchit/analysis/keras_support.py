@@ -4,8 +4,9 @@ Installed by the recorder when the script imports keras (TensorFlow is never imp
 itself). Layer.__call__ is wrapped so that a Model the script calls is a target and the layers it
 calls are its sub-modules; Layer.__init__ is wrapped to know where each model was created.
 `Model.predict` runs a traced graph, so it is counted apart: one call per batch, with the first
-batch as the recorded input. Symbolic calls are not model calls: building a Functional model (`Dense(4)(keras.Input(...))`) and
-tracing inside tf.function pass KerasTensors or graph tensors, and are skipped.
+batch as the recorded input. Symbolic calls are not model calls: building a Functional model
+(`Dense(4)(keras.Input(...))`) and tracing inside tf.function pass KerasTensors or graph tensors,
+and are skipped.
 """
 
 from __future__ import annotations

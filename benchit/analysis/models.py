@@ -46,7 +46,8 @@ class Invocation:
 def describe_value(value: Any) -> Any:
     shape = getattr(value, "shape", None)
     if shape is not None and hasattr(value, "dtype"):
-        return {"shape": [int(d) if d is not None else None for d in shape], "dtype": str(value.dtype).replace("torch.", "")}
+        return {"shape": [int(d) if d is not None else None for d in shape],
+                "dtype": str(value.dtype).replace("torch.", "")}
     if isinstance(value, (list, tuple)):
         return [describe_value(v) for v in value]
     if isinstance(value, dict):

@@ -7,7 +7,8 @@ torch.manual_seed(0)
 small = dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37)
 
 bert = BertModel(BertConfig(**small)).eval()
-gpt2 = GPT2LMHeadModel(GPT2Config(vocab_size=99, n_embd=32, n_layer=2, n_head=2, n_positions=64, bos_token_id=0, eos_token_id=0)).eval()
+gpt2_config = GPT2Config(vocab_size=99, n_embd=32, n_layer=2, n_head=2, n_positions=64, bos_token_id=0, eos_token_id=0)
+gpt2 = GPT2LMHeadModel(gpt2_config).eval()
 t5 = T5ForConditionalGeneration(T5Config(vocab_size=99, d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=2)).eval()
 
 ids = torch.randint(0, 99, (1, 8))
