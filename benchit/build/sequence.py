@@ -47,7 +47,7 @@ def load_sequence(config: dict) -> Sequence:
         target = item.get("_target_") if hasattr(item, "get") else None
         try:
             _check_target(target)
-            stage = instantiate(item)
+            stage = instantiate(item, _convert_="all")  # plain lists and dicts, never OmegaConf nodes
         except Exception as error:
             cause = error
             while cause.__cause__ is not None:  # Hydra wraps the real reason (ModuleNotFoundError, ...)
