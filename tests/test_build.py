@@ -298,6 +298,12 @@ def test_unexportable_model_fails_with_one_line(tmp_path):
     state = state_of(ctx)
     assert state["build_status"] == "failed" and state["failed_stage"] == "export_pytorch"
     assert state["completed_stages"] == []
+    # a failed build is never reused: the next run tries again (and says why)
+    again = build(make_ctx(tmp_path, Model(), (torch.randn(3, 4),)), default_sequence())
+    assert again.status == "failed" and not again.from_cache
+    assert state_of(ctx)["rebuild_reason"] == "the previous build failed"
+    never = build(make_ctx(tmp_path, Model(), (torch.randn(3, 4),)), default_sequence(), rebuild="never")
+    assert never.status == "failed" and "the previous build failed" in never.message
 
 
 def test_fp16_conversion_failure(tmp_path):
