@@ -42,10 +42,22 @@ class Stage:
         return self.name
 
     def params(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        """The stage's parameters as plain data (what the state records and the build key hashes)."""
+        return {k: _plain(v) for k, v in vars(self).items() if not k.startswith("_")}
 
     def describe(self) -> dict[str, Any]:
         return {"stage": self.name, "class": f"{type(self).__module__}.{type(self).__qualname__}", **self.params()}
 
     def run(self, ctx: BuildContext) -> None:
         raise NotImplementedError
+
+
+def _plain(value: Any) -> Any:
+    """YAML-safe data: containers of str/int/float/bool/None; anything else as its str()."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
