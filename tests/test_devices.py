@@ -125,6 +125,25 @@ def test_asking_for_cuda_without_a_gpu_is_an_error_not_a_cpu_number(tmp_path, ca
     assert "\x1b[" not in out + err and "EP Error" not in out + err and "Failed to load" not in err
 
 
+@needs_no_gpu
+def test_the_up_front_probe_names_the_reason(capfd):
+    """The runner's check before any work: a listed provider that cannot load is one line, with why."""
+    import onnxruntime as ort
+
+    from benchit.devices.runtimes import probe_provider
+
+    probe_provider("CPUExecutionProvider")
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        pytest.skip("this onnxruntime has no CUDA provider at all")
+    with pytest.raises(DeviceUnavailable) as info:
+        probe_provider("CUDAExecutionProvider")
+    message = str(info.value)
+    assert message.startswith("ONNX Runtime could not use CUDAExecutionProvider (") and "\n" not in message
+    assert "benchit[cuda]" in message
+    out, err = capfd.readouterr()
+    assert "\x1b[" not in out + err and "Failed to load" not in err
+
+
 def test_a_provider_missing_from_onnxruntime_is_named_with_the_fix():
     from benchit.devices.runtimes import check_provider_installed
 

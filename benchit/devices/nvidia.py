@@ -15,7 +15,7 @@ import subprocess
 from typing import Any
 
 from benchit.devices.base import BenchmarkTarget, Device, DeviceUnavailable
-from benchit.devices.runtimes import PROVIDERS, check_provider_installed, run_onnxruntime, run_torch
+from benchit.devices.runtimes import PROVIDERS, probe_provider, run_onnxruntime, run_torch
 
 
 def _nvml_names() -> tuple[str, ...] | None:
@@ -99,7 +99,8 @@ class NvidiaDevice(Device):
                 raise DeviceUnavailable(f"runtime=torch: the installed PyTorch ({version}) is a CPU-only build; "
                                         "install a CUDA build of torch")
         else:
-            check_provider_installed(self.provider)
+            # listed is not enough: a provider whose CUDA libraries are missing falls back to the CPU
+            probe_provider(self.provider, self.provider_options)
 
     @property
     def provider(self) -> str:

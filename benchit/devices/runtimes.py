@@ -147,9 +147,6 @@ def preload_cuda_libraries() -> None:
     `onnxruntime.preload_dlls()` loads them from the nvidia site-packages (or a compatible PyTorch);
     its chatter is swallowed. Whether the provider then really runs is checked on the session.
     """
-    import contextlib
-    import io
-
     import onnxruntime as ort
 
     preload = getattr(ort, "preload_dlls", None)
@@ -162,6 +159,41 @@ def preload_cuda_libraries() -> None:
             pass
 
 
+def open_session(model, provider: str, provider_options: dict | None = None, options=None):
+    """An InferenceSession on `provider` (with its fallbacks), checked to really run on it.
+
+    `model` is a path or the model's bytes. GPU providers: the CUDA libraries are preloaded and
+    ONNX Runtime's load errors are captured into the error message instead of the console.
+    Returns (session, active providers).
+    """
+    import onnxruntime as ort
+
+    first: Any = (provider, dict(provider_options)) if provider_options else provider
+    providers = [first, *FALLBACKS[provider]]
+    model = str(model) if isinstance(model, os.PathLike) else model
+    if provider not in GPU_PROVIDERS:
+        session = ort.InferenceSession(model, options, providers=providers)
+        return session, check_session_providers(session, provider)
+    preload_cuda_libraries()
+    with native_stderr_captured() as log:
+        session = ort.InferenceSession(model, options, providers=providers)
+    return session, check_session_providers(session, provider, "".join(log))
+
+
+def probe_provider(provider: str, provider_options: dict | None = None) -> None:
+    """Open a one-node model on `provider`: raises DeviceUnavailable (one line, with ONNX Runtime's
+    reason) if it would not really run there. The runner calls this before any work starts."""
+    from onnx import TensorProto, helper
+
+    check_provider_installed(provider)
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "probe",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    open_session(model.SerializeToString(), provider, provider_options)
+
+
 def run_onnxruntime(device: Device, target: BenchmarkTarget, provider: str) -> dict[str, Any]:
     """Time `session.run` on the script's inputs, after checking the provider really runs."""
     import onnxruntime as ort
@@ -171,21 +203,11 @@ def run_onnxruntime(device: Device, target: BenchmarkTarget, provider: str) -> d
     if target.onnx_file is None:
         raise DeviceUnavailable(f"runtime={device.runtime} needs an ONNX file; the build produced none")
     check_provider_installed(provider)
-    if provider in GPU_PROVIDERS:
-        preload_cuda_libraries()
     options = ort.SessionOptions()
     if device.threads:
         options.intra_op_num_threads = int(device.threads)
-    options.log_severity_level = 3  # errors only; a provider that failed to load is caught below
-    first: Any = (provider, dict(device.provider_options)) if device.provider_options else provider
-    providers = [first, *FALLBACKS[provider]]
-    if provider in GPU_PROVIDERS:
-        with native_stderr_captured() as log:
-            session = ort.InferenceSession(str(target.onnx_file), options, providers=providers)
-        active = check_session_providers(session, provider, "".join(log))
-    else:
-        session = ort.InferenceSession(str(target.onnx_file), options, providers=providers)
-        active = check_session_providers(session, provider)
+    options.log_severity_level = 3  # errors only; a provider that failed to load is caught in open_session
+    session, active = open_session(target.onnx_file, provider, device.provider_options, options)
     # Cast to the dtypes the model declares (a float16 build takes float16 inputs).
     feeds = feeds_for(session.get_inputs(), list(target.inputs.items()))
     run = session.run
