@@ -50,7 +50,8 @@ Usage, tutorial form (translated into the same overrides, the same run):
 
 Other commands:
   benchit cache list|stats|delete|clean|location [--cache-dir DIR]   inspect and manage the cache
-  benchit report [--cache-dir DIR] [-o FILE]    a CSV of every build's results
+  benchit report [--cache-dir DIR ...] [-o FILE] [--plot] [--labels K::V]   a CSV of every build's results
+  benchit report SWEEP_DIR                       (re)write a sweep's summary.csv from its jobs' results
   benchit version
 
 Config groups (options shipped in conf/; add your own with --config-dir):
@@ -95,7 +96,7 @@ def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help", "help"):
         print_help(_config_dirs(argv))
         return 0
-    if argv and (argv[0] == "benchmark" or _looks_like_script(argv[0])):
+    if argv and (argv[0] == "benchmark" or _looks_like_script(argv[0]) or _has_tutorial_flag(argv)):
         try:
             overrides = translate_tutorial_args(argv[1:] if argv[0] == "benchmark" else argv)
         except UsageError as error:
@@ -113,6 +114,12 @@ def _run(argv: list[str]) -> int:
     from benchit.app import run_hydra  # imports Hydra: only now that a run starts
 
     return run_hydra(argv)
+
+
+def _has_tutorial_flag(argv: list[str]) -> bool:
+    """`benchit --all -s DIR` is the tutorial form too: its flags never clash with Hydra's."""
+    flags = {option for action in _tutorial_parser()._actions for option in action.option_strings}
+    return any(arg.split("=", 1)[0] in flags for arg in argv)
 
 
 def _looks_like_script(arg: str) -> bool:

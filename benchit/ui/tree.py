@@ -72,13 +72,16 @@ def status_lines(inv: dict[str, Any], mode: str) -> list[str]:
         bench = inv["benchmark"]
         lines += [
             f"Status:\t\tModel successfully benchmarked on {bench['device_name']}"
-            + (" (from cache)" if inv.get("from_cache") else ""),
+            + (" (build reused from cache)" if inv.get("from_cache") else ""),
             f"\t\tMean Latency:\t{format_latency(bench['mean_ms'])}\tmilliseconds (ms)",
             f"\t\tThroughput:\t{bench['throughput_ips']:.1f}\tinferences per second (IPS)",
         ]
         if bench.get("unstable"):
-            lines.append(f"\t\tWarning:\tunstable measurement (CV {bench['cv']:.0%}): "
-                         "close other programs or raise device.measurement.min_seconds")
+            spread = bench.get("robust_cv", bench["cv"])
+            drift = abs(bench["mean_ms"] - bench["median_ms"]) / bench["median_ms"] if bench.get("median_ms") else 0
+            lines.append(f"\t\tWarning:\tunstable measurement (spread {spread:.0%}, mean {drift:.0%} off the "
+                         f"median {format_latency(bench['median_ms'])} ms): close other programs or raise "
+                         "device.measurement.min_seconds")
     elif status == "built":
         lines.append("Status:\t\tModel successfully built!" + (" (from cache)" if inv.get("from_cache") else ""))
     elif status in ("analyzed", "running"):
