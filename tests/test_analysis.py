@@ -154,8 +154,6 @@ def test_inputs_captured_under_inference_mode_build(benchit):
     assert "Status" not in _one(blocks, "global_model")
 
 
-@pytest.mark.xfail(strict=True, reason="build: tensors.max_errors fails on a 0-d output "
-                                       "('numpy.float64' object does not support item assignment)")
 def test_tuple_dict_int_inputs_and_dict_outputs_build(benchit):
     script = DATA / "patterns.py"
     (digest,) = _hashes_of(benchit, script, "mixed")

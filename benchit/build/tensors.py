@@ -77,8 +77,8 @@ def max_errors(reference: list[np.ndarray], outputs: list[np.ndarray]) -> dict[s
     if len(outputs) < len(reference):
         return {"max_abs_error": float("inf"), "max_rel_error": float("inf")}
     for ref, out in zip(reference, outputs):
-        ref64 = np.asarray(ref, dtype=np.float64)
-        out64 = np.asarray(out, dtype=np.float64)
+        ref64 = np.atleast_1d(np.asarray(ref, dtype=np.float64))  # 0-d outputs (a loss) too
+        out64 = np.atleast_1d(np.asarray(out, dtype=np.float64))
         if out64.size != ref64.size:
             return {"max_abs_error": float("inf"), "max_rel_error": float("inf")}
         out64 = out64.reshape(ref64.shape)
