@@ -110,8 +110,7 @@ class Worker:
     def build_and_benchmark(self, targets: list) -> None:
         from hydra.utils import instantiate
 
-        from benchit.build import BuildContext, build_invocation, load_sequence
-        from benchit.build.builder import build_key, reference_outputs
+        from benchit.build import load_sequence
 
         try:
             sequence = load_sequence(self.config["sequence"])
@@ -124,48 +123,64 @@ class Worker:
             return
         cache = self.config["cache"]
         done: dict[str, dict] = {}  # build name -> record: identical models in one script build once
+        remaining: dict[int, int] = {}  # id(model info) -> invocations still to build
+        for info, _ in targets:
+            remaining[id(info)] = remaining.get(id(info), 0) + 1
         for info, inv in targets:
-            record = self._record(info, inv)
-            name = record["build_name"]
-            if name in done:
-                record.update({k: v for k, v in done[name].items() if k not in ("name", "calls")})
-                continue
-            build = Build(self.cache_dir, name)
-            self.say(f"building {info.name} ({name})")
-            needs_build = device is None or device.needs_onnx
-            result = None
-            if needs_build:
-                ctx = BuildContext(model=info.model, framework=info.framework, args=inv.args, kwargs=inv.kwargs,
-                                   reference_outputs=reference_outputs(inv.outputs), build=build)
-                started = time.perf_counter()
-                try:
-                    result = build_invocation(
-                        ctx, sequence, key=build_key(info.hash, inv.signature, sequence, info.framework),
-                        rebuild=str(cache["rebuild"]), strict=bool((self.config.get("build") or {}).get("strict")),
-                        extra_state=self._state_facts(info, inv), fallback_log_dir=self.result_path.parent,
-                    )
-                except Exception as error:  # the builder itself failed (disk full, unwritable cache...)
-                    record.update(status="failed", message=f"build failed: {type(error).__name__}: {error}")
-                    done[name] = record
-                    self.save()
-                    continue
-                record["from_cache"] = result.from_cache
-                record["build_seconds"] = round(time.perf_counter() - started, 4)
-                record["rebuild_reason"] = None if result.from_cache else result.state.get("rebuild_reason")
-                record["warnings"] = result.warnings
-                record["validation"] = result.state.get("validation", {})
-                if not result.ok:
-                    record.update(status="failed", message=result.message)
-                    done[name] = record
-                    self.save()
-                    continue
-                record["status"] = "built"
-            if device is not None:
-                self.benchmark(device, info, inv, build, result, record)
-                if cache.get("lean") and result is not None:
-                    self.make_lean(build)
-            done[name] = record
-            self.save()
+            try:
+                self._build_and_benchmark_one(info, inv, sequence, device, cache, done)
+            finally:
+                # Free each model (and its captured tensors) once its last invocation is done.
+                inv.release()
+                remaining[id(info)] -= 1
+                if remaining[id(info)] == 0:
+                    info.release()
+
+    def _build_and_benchmark_one(self, info, inv, sequence, device, cache: dict, done: dict) -> None:
+        from benchit.build import BuildContext, build_invocation
+        from benchit.build.builder import build_key, reference_outputs
+
+        record = self._record(info, inv)
+        name = record["build_name"]
+        if name in done:
+            record.update({k: v for k, v in done[name].items() if k not in ("name", "calls")})
+            return
+        build = Build(self.cache_dir, name)
+        self.say(f"building {info.name} ({name})")
+        needs_build = device is None or device.needs_onnx
+        result = None
+        if needs_build:
+            ctx = BuildContext(model=info.model, framework=info.framework, args=inv.args, kwargs=inv.kwargs,
+                               reference_outputs=reference_outputs(inv.outputs), build=build)
+            started = time.perf_counter()
+            try:
+                result = build_invocation(
+                    ctx, sequence, key=build_key(info.hash, inv.signature, sequence, info.framework),
+                    rebuild=str(cache["rebuild"]), strict=bool((self.config.get("build") or {}).get("strict")),
+                    extra_state=self._state_facts(info, inv), fallback_log_dir=self.result_path.parent,
+                )
+            except Exception as error:  # the builder itself failed (disk full, unwritable cache...)
+                record.update(status="failed", message=f"build failed: {type(error).__name__}: {error}")
+                done[name] = record
+                self.save()
+                return
+            record["from_cache"] = result.from_cache
+            record["build_seconds"] = round(time.perf_counter() - started, 4)
+            record["rebuild_reason"] = None if result.from_cache else result.state.get("rebuild_reason")
+            record["warnings"] = result.warnings
+            record["validation"] = result.state.get("validation", {})
+            if not result.ok:
+                record.update(status="failed", message=result.message)
+                done[name] = record
+                self.save()
+                return
+            record["status"] = "built"
+        if device is not None:
+            self.benchmark(device, info, inv, build, result, record)
+            if cache.get("lean") and result is not None:
+                self.make_lean(build)
+        done[name] = record
+        self.save()
 
     def benchmark(self, device, info, inv, build: Build, result, record: dict) -> None:
         from benchit.devices.base import BenchmarkTarget
@@ -204,20 +219,10 @@ class Worker:
             write_yaml(build.stats_path, stats)
 
     def make_lean(self, build: Build) -> None:
-        """Delete heavy artifacts and say so in the state, so no later run mistakes them for present."""
-        import shutil
+        """Delete heavy artifacts (lean cache) and say so in the state."""
+        from benchit.cache.manage import clean_build
 
-        with build_lock(build.dir):
-            state = build.load_state()
-            # Mark first, delete second: a kill in between leaves a state that claims nothing.
-            heavy = [a for a in state.get("artifacts", []) if a.startswith("onnx/") or a == "inputs.npz"]
-            state["lean"] = True
-            state["lean_deleted"] = heavy
-            state["onnx_file"] = None
-            state["artifacts"] = [a for a in state.get("artifacts", []) if a not in heavy]
-            write_yaml(build.state_path, state)
-            shutil.rmtree(build.onnx_dir, ignore_errors=True)
-            build.inputs_path.unlink(missing_ok=True)
+        clean_build(build, wait=True)
 
     # ------------------------------------------------------------------ records
     def _build_name(self, info, inv) -> str:

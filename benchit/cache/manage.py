@@ -24,8 +24,8 @@ class BuildBusy(RuntimeError):
     """Another process holds the build's lock."""
 
 
-def _locked(build: Build):
-    lock = build_lock(build.dir, timeout=0)
+def _locked(build: Build, wait: bool = False):
+    lock = build_lock(build.dir, timeout=-1 if wait else 0)
     try:
         lock.acquire()
     except Timeout:
@@ -48,13 +48,26 @@ def lean_paths(build: Build) -> list[Path]:
     return [build.dir / name for name in LEAN_REMOVES if os.path.lexists(build.dir / name)]
 
 
-def clean_build(build: Build) -> int:
-    """Remove what lean cache removes and say so in the state; returns the bytes freed."""
-    lock = _locked(build)
+def clean_build(build: Build, wait: bool = False) -> int:
+    """Remove what lean cache removes and say so in the state; returns the bytes freed.
+
+    The state is marked first and the files deleted second: a kill in between leaves a state that
+    claims nothing, never one that claims deleted files. `wait`: wait for the lock (the worker's
+    lean cache) instead of refusing a busy build (the `cache clean` command).
+    """
+    lock = _locked(build, wait)
     try:
         state = read_yaml(build.state_path) if build.state_path.is_file() else None
         if state is not None and not isinstance(state, dict):
             raise ValueError(f"{build.name}: its state file is not a benchit state; delete the build instead")
+        if state is not None:
+            removed = [a for a in state.get("artifacts") or []
+                       if any(a == n or a.startswith(n + "/") for n in LEAN_REMOVES)]
+            state["lean"] = True
+            state["lean_deleted"] = sorted(set(state.get("lean_deleted") or []) | set(removed))
+            state["onnx_file"] = None
+            state["artifacts"] = [a for a in state.get("artifacts") or [] if a not in removed]
+            write_yaml(build.state_path, state)
         freed = 0
         for path in lean_paths(build):
             if path.is_dir() and not path.is_symlink():
@@ -63,11 +76,6 @@ def clean_build(build: Build) -> int:
             else:
                 freed += path.lstat().st_size
                 path.unlink()
-        if state is not None:
-            state["lean"] = True
-            state["artifacts"] = [a for a in state.get("artifacts") or []
-                                  if not any(a == n or a.startswith(n + "/") for n in LEAN_REMOVES)]
-            write_yaml(build.state_path, state)
         return freed
     finally:
         lock.release()
