@@ -5,6 +5,9 @@ The command line (`benchit --help`) is the main interface; from Python:
     import benchit
     results = benchit.benchmark_script("my_script.py", device="x86")
     results = benchit.benchmark_model(model, inputs, sequence="export_only")
+    print(results); results.to_frame()
+
+`__all__` is the public surface (docs/python-api.md); every other name is private.
 
 Names are imported lazily, so `import benchit` stays instant (no torch, no Hydra).
 """
@@ -20,7 +23,10 @@ __all__ = [
     "compose_config",
     "results_frame",
     "ModelResult",
+    "Results",
     "BenchitError",
+    "ConfigError",
+    "RunFailed",
     # Building blocks for sequence files and your own stages (benchit.build)
     "Stage",
     "Sequence",
@@ -33,7 +39,8 @@ __all__ = [
 
 _HOMES = {
     **{name: "benchit.api" for name in ("benchmark_script", "benchmark_model", "build_model", "compose_config",
-                                         "results_frame", "ModelResult", "BenchitError")},
+                                         "results_frame", "ModelResult", "Results", "BenchitError",
+                                         "ConfigError", "RunFailed")},
     **{name: "benchit.build" for name in ("Stage", "Sequence", "BuildContext", "ExportModel", "OptimizeOnnx",
                                            "ConvertFp16", "SetSuccess")},
 }

@@ -60,10 +60,14 @@ class Worker:
                 outcome = run_script(self.script, self.config["input"].get("script_args") or "")
         finally:
             recorder.stop()
-        self.models = recorder.models
+        self.adopt(recorder.models)
+        return outcome
+
+    def adopt(self, models: list) -> None:
+        """Take the models a recorder saw (here from the script; benchit.benchmark_model: from its one call)."""
+        self.models = models
         for info in self.models:
             self.result["models"].append(self._describe(info))
-        return outcome
 
     def select(self) -> list | None:
         """The (model, invocation) pairs to build; None if the hash filter matches nothing.
@@ -300,9 +304,30 @@ class Worker:
             sys.stderr.flush()
 
 
+def die_with_parent(parent_pid: int | None) -> None:
+    """End this worker if the benchit process that started it dies (`kill -9` of the parent, a lost terminal).
+
+    Otherwise the orphan would go on building and measuring beside the user's next run, disturbing its
+    timings, with no timeout to end it. Linux: the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); the state of
+    a build it was in says `running`, so the next run rebuilds it. Elsewhere nothing is set.
+    """
+    if not parent_pid or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     job = read_json(argv[0])
+    die_with_parent(job.get("parent_pid"))
     worker = Worker(job)
     try:
         worker.run()
