@@ -275,6 +275,7 @@ def run_script_in_child(config: dict[str, Any], script: Path, job_dir: Path, cac
         "labels": read_labels(script),
         "progress": progress,
         "progress_prefix": progress_prefix,  # "[3/12] ": for the worker's own progress line
+        "parent_pid": os.getpid(),  # the worker ends if this process dies (kill -9): no orphan keeps measuring
     }
     job_path = job_dir / "job.json"
     write_json(job_path, job)

@@ -1,0 +1,171 @@
+"""Helpers for the fault suite: start benchit, inject a fault at the right moment, check the promise.
+
+The promise (issue 9, docs/faults.md): after any single fault, every result finished before it is still in
+the cache and in the report; `benchit cache list` / `stats` / `report` run without errors; the next run
+continues (rebuilds what is incomplete, reuses what is complete); the user got one clear line and no
+traceback on the console.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+FAULTS = Path(__file__).resolve().parent
+DATA = FAULTS / "data"
+CONF = DATA / "conf"
+SCRIPTS = DATA / "scripts"
+REPO = FAULTS.parent.parent
+HELLO_SCRIPT = REPO / "examples" / "cli" / "scripts" / "hello_world.py"
+HELLO = "hello_world_479b1332"
+# Small measurement settings: the faults are not about timing.
+QUICK = ["device.measurement.min_seconds=0.05", "device.measurement.min_iterations=10",
+         "device.measurement.warmup_iterations=2", "device.measurement.warmup_seconds=0.01"]
+FAST = ["sequence=export_only", *QUICK]
+PAUSED = ["--config-dir", str(CONF), "sequence=paused", *QUICK]
+
+
+def env_for(cache_dir: Path, **extra: str) -> dict:
+    env = {**os.environ, "BENCHIT_CACHE_DIR": str(cache_dir), **extra}
+    env.pop("HYDRA_FULL_ERROR", None)
+    return env
+
+
+class Started:
+    """A benchit run in the background, in its own process group (like a shell job), output to files."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict, name: str = "run"):
+        self.out_path, self.err_path = cwd / f"{name}.out", cwd / f"{name}.err"
+        self._out, self._err = open(self.out_path, "w"), open(self.err_path, "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchit", *args], cwd=cwd, env=env,
+                                     stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err,
+                                     start_new_session=True)
+
+    def ctrl_c(self) -> None:
+        """What a terminal does on Ctrl-C: SIGINT to the foreground process group."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+
+    def wait(self, timeout: float = 120) -> subprocess.CompletedProcess:
+        try:
+            code = self.proc.wait(timeout=timeout)
+        finally:
+            if self.proc.poll() is None:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            self._out.close()
+            self._err.close()
+        return subprocess.CompletedProcess(self.proc.args, code, self.out_path.read_text(errors="replace"),
+                                           self.err_path.read_text(errors="replace"))
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def wait_for(condition, what: str, started: Started | None = None, timeout: float = 120) -> None:
+    """Poll `condition()` (a file appearing, a state reaching a stage) instead of sleeping blindly."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if started is not None and started.proc.poll() is not None:
+            raise AssertionError(f"benchit ended before {what}: {started.out_path.read_text()}"
+                                 f"{started.err_path.read_text()}")
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def state(cache_dir: Path, name: str = HELLO) -> dict:
+    return yaml.safe_load((cache_dir / name / f"{name}_state.yaml").read_text())
+
+
+def stats(cache_dir: Path, name: str = HELLO) -> dict:
+    path = cache_dir / name / f"{name}_stats.yaml"
+    return yaml.safe_load(path.read_text()) if path.exists() else {}
+
+
+def results(proc: subprocess.CompletedProcess) -> dict:
+    folders = re.findall(r"^Results: (\S.*)$", proc.stdout, re.M)
+    assert folders, proc.stdout + proc.stderr
+    return json.loads((Path(folders[-1]) / "results.json").read_text())
+
+
+def records(proc: subprocess.CompletedProcess) -> dict[str, dict]:
+    """build name -> the record of its (selected) invocation in the run's results.json."""
+    return {inv["build_name"]: inv for script in results(proc)["scripts"] for m in script.get("models") or []
+            for inv in m["invocations"] if inv.get("selected")}
+
+
+def no_traceback(*procs: subprocess.CompletedProcess) -> None:
+    for proc in procs:
+        text = proc.stdout + proc.stderr
+        assert "Traceback" not in text, text[-3000:]
+
+
+def one_clear_line(proc: subprocess.CompletedProcess, pattern: str) -> str:
+    """The console says what happened in one line matching `pattern`, with no traceback."""
+    no_traceback(proc)
+    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if re.search(pattern, line)]
+    assert lines, f"no line matching {pattern!r} in:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return lines[0]
+
+
+def check_cache(benchit, cache_dir: Path, tmp_path: Path, benchmarked: list[str] = (),
+                built: list[str] = ()) -> list[dict]:
+    """`cache list`, `cache stats` of every build and `report` run without errors; the named builds are there
+    with their results (benchmarked: a benchmark row; built: a successful build). Returns the report rows."""
+    listing = benchit("cache", "list", "--cache-dir", str(cache_dir))
+    assert listing.returncode == 0, listing.stdout + listing.stderr
+    names = [line for line in listing.stdout.splitlines()[1:] if line and line != "(none)"]
+    for name in [*benchmarked, *built]:
+        assert name in names, listing.stdout
+    if names:
+        shown = benchit("cache", "stats", *names, "--cache-dir", str(cache_dir))
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        no_traceback(shown)
+    out = tmp_path / f"report_{time.monotonic_ns()}.csv"
+    report = benchit("report", "--cache-dir", str(cache_dir), "-o", str(out))
+    assert report.returncode == 0, report.stdout + report.stderr
+    no_traceback(listing, report)
+    rows = list(csv.DictReader(out.open())) if out.exists() else []
+    by_build = {}
+    for row in rows:
+        by_build.setdefault(row["build_name"], []).append(row)
+    for name in benchmarked:
+        assert any(r["status"] == "benchmarked" and r["mean_ms"] for r in by_build.get(name, [])), by_build.get(name)
+        assert stats(cache_dir, name)["benchmarks"], name
+    for name in built:
+        assert state(cache_dir, name)["build_status"] in ("successful", "partial"), name
+    return rows
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+TINY = SCRIPTS / "tiny.py"
+
+
+def build_named(cache_dir: Path, prefix: str) -> str:
+    """The one build folder whose name starts with `prefix` (tiny_<hash>)."""
+    names = [p.name for p in cache_dir.iterdir() if p.is_dir() and p.name.startswith(prefix)]
+    assert len(names) == 1, names
+    return names[0]
+
+
+def both_scripts(*scripts: Path) -> list[str]:
+    return ["input.script=null", "input.scripts=[" + ",".join(f"'{s}'" for s in scripts) + "]"]
