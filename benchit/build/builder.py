@@ -97,6 +97,8 @@ def build_invocation(
         previous, reason = _previous(build, key)
         if rebuild != "always" and previous is not None and (reason is None or rebuild == "never"):
             cached = _reuse(build, previous)
+            if isinstance(cached, str):  # a file it needs is missing, damaged or unsafe to load
+                reason, cached = reason or cached, None
             if cached is not None and strict:
                 failed = [n for n, v in (previous.get("validation") or {}).items() if not v.get("ok", True)]
                 if failed:
@@ -130,6 +132,10 @@ def _previous(build, key: str) -> tuple[dict | None, str | None]:
         return None, "not in the cache"
     except Exception:
         return None, "unreadable state file"
+    version = state.get("state_version", 1)
+    if not isinstance(version, int) or version > STATE_VERSION:
+        return None, (f"it was written by a newer benchit (state_version {version}, this one writes "
+                      f"{STATE_VERSION})")
     status = state.get("build_status")
     if status in ("running", "not_started"):
         return state, f"the previous build was interrupted during {state.get('current_stage') or 'start-up'}"
@@ -144,19 +150,35 @@ def _previous(build, key: str) -> tuple[dict | None, str | None]:
     return state, None
 
 
-def _reuse(build, state: dict) -> BuildResult | None:
-    """A BuildResult from a finished build, or None if any file it needs is gone."""
+def _heavy(artifacts) -> list[str]:
+    """The files a build needs to be reused: its model files and captured inputs."""
+    return [a for a in artifacts or [] if isinstance(a, str) and (a.startswith("onnx/") or a == "inputs.npz")]
+
+
+def _reuse(build, state: dict) -> BuildResult | str | None:
+    """A BuildResult from a finished build; else why its files cannot be used (str), or None if it is not finished.
+
+    Every model file and the inputs must be there with the size the build wrote (`artifact_bytes`): a
+    truncated or zero-byte file (a full disk, a copy cut short) is never a cache hit. The inputs are loaded
+    without pickle: a file that would need it is refused.
+    """
     if state.get("build_status") not in ("successful", "partial") or state.get("lean"):
         return None
-    onnx_file = build.dir / state["onnx_file"] if state.get("onnx_file") else None
-    needed = [build.dir / a for a in state.get("artifacts") or [] if a.startswith("onnx/") or a == "inputs.npz"]
+    onnx_file = build.dir / state["onnx_file"] if isinstance(state.get("onnx_file"), str) else None
+    needed = [build.dir / a for a in _heavy(state.get("artifacts"))]
     if onnx_file is None or not onnx_file.is_file() or not all(p.is_file() for p in needed):
-        return None  # lean cache or a deleted artifact: never a cache hit on missing files
+        return "build files are missing"  # lean cache or a deleted artifact: never a cache hit on missing files
+    sizes = state.get("artifact_bytes") or {}
+    for path in dict.fromkeys([onnx_file, *needed]):
+        name = str(path.relative_to(build.dir))
+        expected, actual = sizes.get(name) if isinstance(sizes, dict) else None, path.stat().st_size
+        if isinstance(expected, int) and actual != expected:
+            return f"{name} is damaged ({actual} bytes; the build wrote {expected})"
     try:
         with np.load(build.inputs_path, allow_pickle=False) as data:
             inputs = {name: data[name] for name in data.files}
-    except Exception:
-        return None
+    except Exception as error:
+        return f"inputs.npz cannot be read safely ({one_line(error, 120)})"
     return BuildResult(status=state["build_status"], from_cache=True, onnx_file=onnx_file, inputs=inputs,
                        warnings=list(state.get("warnings") or []), state=state)
 
@@ -285,6 +307,7 @@ def _finish(result: BuildResult, state: dict, ctx: BuildContext, status: str, bu
                           if ctx.onnx_file is not None and ctx.onnx_file.exists() else None)
     state["artifacts"] = sorted(str(p.relative_to(ctx.build.dir)) for p in ctx.build.dir.rglob("*")
                                 if p.is_file() and not p.name.endswith(".yaml") and not p.name.startswith("."))
+    state["artifact_bytes"] = {a: (ctx.build.dir / a).stat().st_size for a in _heavy(state["artifacts"])}
     write_yaml(ctx.build.state_path, state)
     if state["validation"]:  # also in the stats, beside the benchmarks of this build's file
         stats = ctx.build.load_stats()

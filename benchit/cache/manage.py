@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+import yaml
 from filelock import Timeout
 
 from benchit.cache.files import build_lock, read_yaml, write_yaml
@@ -57,7 +58,12 @@ def clean_build(build: Build, wait: bool = False) -> int:
     """
     lock = _locked(build, wait)
     try:
-        state = read_yaml(build.state_path) if build.state_path.is_file() else None
+        try:
+            state = read_yaml(build.state_path) if build.state_path.is_file() else None
+        except yaml.YAMLError as error:  # malformed, or a tag that would construct a Python object
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ValueError(f"{build.name}: its state file is not valid YAML ({first}); delete the build "
+                             "instead") from None
         if state is not None and not isinstance(state, dict):
             raise ValueError(f"{build.name}: its state file is not a benchit state; delete the build instead")
         if state is not None:

@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from faultlib import FAST, HELLO, HELLO_SCRIPT, PAUSED, env_for
+from faultlib import FAST, HELLO, HELLO_SCRIPT, PAUSED, TINY, both_scripts, env_for
 
 
-def _finished(folder, sequence_args):
+def _finished(folder, sequence_args, scripts=(HELLO_SCRIPT,)):
     cache = folder / "cache"
-    proc = subprocess.run([sys.executable, "-m", "benchit", *sequence_args, f"input.script={HELLO_SCRIPT}"],
+    proc = subprocess.run([sys.executable, "-m", "benchit", *sequence_args, *both_scripts(*scripts)],
                           cwd=folder, env=env_for(cache), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (cache / HELLO / f"{HELLO}_stats.yaml").exists()
@@ -24,6 +24,12 @@ def _finished(folder, sequence_args):
 def finished_cache(tmp_path_factory):
     """A cache with hello_world built (export_only) and benchmarked on x86: the result a fault must not lose."""
     return _finished(tmp_path_factory.mktemp("finished"), FAST)
+
+
+@pytest.fixture(scope="session")
+def finished_pair_cache(tmp_path_factory):
+    """hello_world and tiny, both built (export_only) and benchmarked."""
+    return _finished(tmp_path_factory.mktemp("finished_pair"), FAST, (HELLO_SCRIPT, TINY))
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +47,12 @@ def _seed(source, cache_dir):
 def seeded(finished_cache, cache_dir):
     """This test's cache, holding the finished hello_world build (copied from the session's)."""
     return _seed(finished_cache, cache_dir)
+
+
+@pytest.fixture
+def seeded_pair(finished_pair_cache, cache_dir):
+    """This test's cache, holding hello_world and tiny, finished."""
+    return _seed(finished_pair_cache, cache_dir)
 
 
 @pytest.fixture
