@@ -376,7 +376,8 @@ def benchmark_model(model: Any, inputs: Any, *, name: str | None = None, overrid
     from benchit.worker import Worker
 
     caller = Path(sys._getframe(_caller_depth).f_code.co_filename)
-    stem = name or (caller.stem if caller.suffix == ".py" else type(model).__name__.lower())
+    from_file = caller.suffix == ".py" and not caller.parent.name.startswith("ipykernel_")  # not a notebook cell
+    stem = name or (caller.stem if from_file else type(model).__name__.lower())
     config = compose_config([*_to_overrides(options), *overrides], config_dir)
     if config["mode"] == "benchmark":
         from benchit.runner import RunError, check_device

@@ -98,6 +98,20 @@ def test_missing_script(tmp_path):
     assert caught.value.results == []
 
 
+def test_unavailable_device_or_runtime(tmp_path):
+    """Checked before the model is called or the script runs, as the CLI does (`device=x86: ...`)."""
+    called = []
+    with pytest.raises(benchit.ConfigError) as caught:
+        benchit.benchmark_model(lambda x: called.append(x), (1,), runtime="trt", cache_dir=tmp_path)
+    assert str(caught.value) == "device=x86: device x86 has no runtime 'trt' (available: ort, torch)"
+    assert not called
+    import shutil
+
+    if shutil.which("nvidia-smi") is None:
+        with pytest.raises(benchit.ConfigError, match=r"^device=nvidia: no NVIDIA GPU found"):
+            benchit.benchmark_script(EXAMPLES / "hello_world.py", device="nvidia", cache_dir=tmp_path)
+
+
 def test_not_a_model():
     with pytest.raises(benchit.ConfigError, match="is not a PyTorch nn.Module or a Keras Model"):
         benchit.benchmark_model(lambda x: x + 1, (1,))
