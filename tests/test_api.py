@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 import benchit
+import benchit as benchit_api  # the `benchit` fixture (the CLI) shadows the name in some tests
 from benchit import api
 from conftest import EXAMPLES, REPO
 
@@ -300,3 +301,19 @@ def test_failing_script_raises_with_the_cli_line(tmp_path):
     assert [r.hash for r in caught.value.results] and caught.value.results[0].status == "analyzed"
     results = benchit.benchmark_script(script, mode="analyze", cache_dir=tmp_path / "cache", raise_on_failure=False)
     assert len(results) == 1
+
+
+@pytest.mark.slow
+def test_messages_match_the_cli(tmp_path, benchit):
+    """The same one line as `benchit: error: ...` from the command line."""
+    for args, call in (
+        (["nope.py"], lambda: benchit_api.benchmark_script(tmp_path / "nope.py")),
+        (["device.measurement.min_secs=2"], lambda: benchit_api.benchmark_script(
+            EXAMPLES / "hello_world.py", overrides=["device.measurement.min_secs=2"])),
+        (["device.runtime=trt"], lambda: benchit_api.benchmark_script(EXAMPLES / "hello_world.py", runtime="trt")),
+    ):
+        cli = benchit(*args)
+        assert cli.returncode != 0
+        with pytest.raises(benchit_api.ConfigError) as caught:
+            call()
+        assert cli.stderr.strip().splitlines()[-1] == f"benchit: error: {caught.value}"
