@@ -317,3 +317,11 @@ def test_messages_match_the_cli(tmp_path, benchit):
         with pytest.raises(benchit_api.ConfigError) as caught:
             call()
         assert cli.stderr.strip().splitlines()[-1] == f"benchit: error: {caught.value}"
+
+
+def test_docs_list_every_keyword_and_name():
+    text = (REPO / "docs" / "python-api.md").read_text(encoding="utf-8")
+    for keyword, key in api._KEYWORDS.items():
+        assert f"`{keyword}`" in text, f"docs/python-api.md does not list the keyword {keyword}"
+    for name in api.__all__:
+        assert f"`{name}" in text, f"docs/python-api.md does not mention {name}"
