@@ -80,11 +80,16 @@ def hydra_main(cfg: DictConfig) -> None:
     output_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         job = run_job(to_plain(cfg), output_dir)
-    except RunError as error:
-        # One clear line; in a multirun the other jobs still run.
-        print(f"benchit: error: {error}", file=sys.stderr)
-        FAILED_JOBS.append(str(error))
-        _write_failure(output_dir, str(error))
+    except (RunError, OSError) as error:
+        # One clear line; in a multirun the other jobs still run. OSError: a full disk, a read-only cache.
+        message = explain_os_error(error) if isinstance(error, OSError) else str(error)
+        if isinstance(error, OSError) and cfg.get("verbose"):
+            import traceback
+
+            traceback.print_exc()
+        print(f"benchit: error: {message}", file=sys.stderr)
+        FAILED_JOBS.append(message)
+        _write_failure(output_dir, message)
         return
     if job.failed:
         FAILED_JOBS.append(str(output_dir))
@@ -119,13 +124,27 @@ def run_hydra(argv: list[str]) -> int:
     except Exception as error:
         if full_error or "verbose=true" in argv:
             raise
-        print(f"benchit: error: {explain_config_error(error)}", file=sys.stderr)
+        text = explain_os_error(error) if isinstance(error, OSError) else explain_config_error(error)
+        print(f"benchit: error: {text}", file=sys.stderr)
         return 2
     finally:
         sys.argv = saved
     for sweep_dir in SWEEP_DIRS:
         FAILED_JOBS.extend(failed_sweep_jobs(sweep_dir))
     return 1 if FAILED_JOBS else 0
+
+
+def explain_os_error(error: OSError) -> str:
+    """"cannot write /cache/runs: Read-only file system (...)": what failed, where, and what to do."""
+    import errno
+
+    where = f": {error.filename}" if error.filename else ""
+    text = f"{error.strerror or error}{where}"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{text} (the disk is full: free space, or put the cache elsewhere with cache.dir=DIR)"
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"{text} (the cache must be writable: pick another with cache.dir=DIR or --cache-dir DIR)"
+    return text
 
 
 def explain_config_error(error: Exception) -> str:

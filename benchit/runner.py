@@ -302,12 +302,29 @@ def run_script_in_child(config: dict[str, Any], script: Path, job_dir: Path, cac
         detail = "out of memory?" if -code == signal.SIGKILL else sig
         run.status, run.message = "killed", f"killed by signal {-code} ({detail})"
     elif code not in (None, 0):
+        from benchit.worker import EXIT_UNWRITABLE
+
         run.status = "failed"
-        run.message = run.result.get("error") or (
-            f"the process ended with exit code {code} before benchit finished (os._exit in the script?)")
+        if code == EXIT_UNWRITABLE:
+            run.message = f"benchit could not write the results in {job_dir} ({_disk_hint(job_dir)})"
+        else:
+            run.message = run.result.get("error") or (
+                f"the process ended with exit code {code} before benchit finished (os._exit in the script?)")
     if run.status == "ok":
         run.status, run.message = _script_status(run.result)
     return run
+
+
+def _disk_hint(folder: Path) -> str:
+    """Why a folder may not take a write: a full disk, a read-only file system, or permissions."""
+    import shutil
+
+    try:
+        if shutil.disk_usage(folder).free < 1 << 20:
+            return "the disk is full"
+    except OSError:
+        pass
+    return "the disk is full or the folder is not writable"
 
 
 def _kill_tree(child: subprocess.Popen) -> None:

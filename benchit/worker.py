@@ -30,6 +30,7 @@ class Worker:
         self.progress = bool(job.get("progress"))
         self.result: dict[str, Any] = {"script": str(self.script), "phase": "running", "models": []}
         self.models: list = []
+        self.save_error: OSError | None = None  # the result file could not be written
         self._records: dict[int, dict] = {}
 
     # ------------------------------------------------------------------ flow
@@ -296,12 +297,19 @@ class Worker:
         }
 
     def save(self) -> None:
-        write_json(self.result_path, self.result)
+        try:
+            write_json(self.result_path, self.result)
+        except OSError as error:  # a full disk or an unwritable run folder: exit EXIT_UNWRITABLE, the parent says so
+            self.save_error = error
 
     def say(self, text: str) -> None:
         if self.progress:
             sys.stderr.write(f"\r\x1b[2Kbenchit: {text}")
             sys.stderr.flush()
+
+
+# The worker's exit code when it could not write its result file (disk full, read-only): nothing else to say it with.
+EXIT_UNWRITABLE = 3
 
 
 def die_with_parent(parent_pid: int | None) -> None:
@@ -336,12 +344,12 @@ def main(argv: list[str] | None = None) -> int:
         worker.result["error"] = f"{type(error).__name__}: {error}".splitlines()[0]
         worker.result["traceback"] = traceback.format_exc()
         worker.save()
-        return 1
+        return EXIT_UNWRITABLE if worker.save_error else 1
     finally:
         if worker.progress:
             sys.stderr.write("\r\x1b[2K")
             sys.stderr.flush()
-    return 0
+    return EXIT_UNWRITABLE if worker.save_error else 0
 
 
 if __name__ == "__main__":

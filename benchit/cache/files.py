@@ -28,11 +28,13 @@ def atomic_write_text(path: Path | str, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(error, OSError) and error.filename is None:  # a full disk: say which file it was
+            raise OSError(error.errno, error.strerror, str(path)) from error
         raise
 
 
