@@ -216,6 +216,13 @@ class Worker:
         }
         record.update(status="benchmarked", benchmark=entry)
         with build_lock(build.dir):
+            if result is not None and not build.state_path.is_file():
+                # `benchit cache delete` removed the build while it was measured: writing its stats would leave a
+                # folder with no state (a broken entry). The number stays in this run's results.json.
+                record.setdefault("warnings", []).append(
+                    "the build was deleted from the cache while it was benchmarked: this result is only in the "
+                    "run's results.json")
+                return
             stats = build.load_stats() if build.stats_path.exists() else {}
             stats.setdefault("model", {}).update(self._state_facts(info, inv))
             if result is not None:

@@ -1,7 +1,7 @@
 """Test helpers for a --config-dir: benchit's real stages, paused mid-stage when a test asks.
 
 Each class runs the real stage, then, when $BENCHIT_FAULT_STAGE names it, writes its pid to the file
-$BENCHIT_FAULT_MARK and sleeps: the stage's files are written, the builder has not recorded the stage as
+$BENCHIT_FAULT_MARK and waits (up to 120 s) until the test deletes that file: the stage's files are written, the builder has not recorded the stage as
 done. A test then interrupts or kills benchit there. `Raises` is a stage that raises.
 """
 
@@ -17,8 +17,11 @@ def _pause_if_asked(name: str, ctx) -> None:
     """Pause in stage `name` of the builds whose name contains $BENCHIT_FAULT_BUILD (default: every build)."""
     if (os.environ.get("BENCHIT_FAULT_STAGE") == name and os.environ.get("BENCHIT_FAULT_MARK")
             and os.environ.get("BENCHIT_FAULT_BUILD", "") in ctx.build.name):
-        Path(os.environ["BENCHIT_FAULT_MARK"]).write_text(str(os.getpid()))
-        time.sleep(120)
+        mark = Path(os.environ["BENCHIT_FAULT_MARK"])
+        mark.write_text(str(os.getpid()))
+        deadline = time.monotonic() + 120
+        while mark.exists() and time.monotonic() < deadline:  # the test deletes the mark to let it go on
+            time.sleep(0.1)
 
 
 class PausedExport(ExportModel):
