@@ -111,7 +111,7 @@ def run_job(config: dict[str, Any], output_dir: Path, out=sys.stdout) -> JobResu
             if run.status == "ok":
                 record_done(cache_dir, run, fingerprint, mode)
         runs.append(run)
-        print_script(run, mode, out)
+        print_script(run, mode, out, verbose=bool(config.get("verbose")))
     job = JobResult(output_dir=output_dir, scripts=runs)
     write_json(output_dir / "results.json", {
         "config": config,
@@ -374,7 +374,7 @@ def read_labels(script: Path) -> dict[str, str]:
     return labels
 
 
-def print_script(run: ScriptRun, mode: str, out) -> None:
+def print_script(run: ScriptRun, mode: str, out, verbose: bool = False) -> None:
     from benchit.ui.tree import format_script
 
     if sys.stderr.isatty():
@@ -389,6 +389,12 @@ def print_script(run: ScriptRun, mode: str, out) -> None:
     if run.message:
         print(f"\t{_status_word(run.status)}: {run.message}", file=out)
         print(file=out)
+    if verbose:  # verbose=true / --verbose: the tracebacks that otherwise stay in results.json and the logs
+        result = run.result or {}
+        for text in (result.get("traceback"), (result.get("script_outcome") or {}).get("traceback")):
+            if text:
+                out.flush()
+                sys.stderr.write(text if text.endswith("\n") else text + "\n")
     for path, stream in ((run.stdout_path, out), (run.stderr_path, sys.stderr)):
         if path is not None and path.exists() and path.stat().st_size:
             out.flush()

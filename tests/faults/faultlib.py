@@ -43,11 +43,11 @@ def env_for(cache_dir: Path, **extra: str) -> dict:
 class Started:
     """A benchit run in the background, in its own process group (like a shell job), output to files."""
 
-    def __init__(self, args: list[str], cwd: Path, env: dict, name: str = "run"):
+    def __init__(self, args: list[str], cwd: Path, env: dict, name: str = "run", stdin=subprocess.DEVNULL):
         self.out_path, self.err_path = cwd / f"{name}.out", cwd / f"{name}.err"
         self._out, self._err = open(self.out_path, "w"), open(self.err_path, "w")
         self.proc = subprocess.Popen([sys.executable, "-m", "benchit", *args], cwd=cwd, env=env,
-                                     stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err,
+                                     stdin=stdin, stdout=self._out, stderr=self._err,
                                      start_new_session=True)
 
     def ctrl_c(self) -> None:
@@ -63,6 +63,8 @@ class Started:
                 self.proc.wait()
             self._out.close()
             self._err.close()
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
         return subprocess.CompletedProcess(self.proc.args, code, self.out_path.read_text(errors="replace"),
                                            self.err_path.read_text(errors="replace"))
 

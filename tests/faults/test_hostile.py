@@ -1,0 +1,108 @@
+"""Hostile input: build names with '..', '/', NUL or hundreds of characters; override values with shell
+metacharacters and spaces; a script path with spaces and unicode; a script that changes directory, deletes its
+own file, forks, leaves threads running, prints megabytes and reads stdin."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from faultlib import (FAST, HELLO, HELLO_SCRIPT, SCRIPTS, TINY, Started, build_named, check_cache, env_for,
+                      no_traceback, one_clear_line, records)
+
+pytestmark = pytest.mark.slow
+
+
+def _snapshot(cache):
+    return {str(p.relative_to(cache)): p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()}
+
+
+def test_hostile_build_names_touch_nothing(benchit, seeded, tmp_path, capsys):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("keep me")
+    before = _snapshot(seeded)
+    names = ["..", "../outside", f"{HELLO}/../..", "a/b", "/etc", "~", "x" * 300, f"{HELLO} ; rm -rf ~", "runs",
+             ".locks", "$(touch pwned)"]
+    for command in ("stats", "delete", "clean"):
+        for name in names:
+            proc = benchit("cache", command, name)
+            assert proc.returncode != 0, (command, name)
+            one_clear_line(proc, r"refused|error")
+    from benchit.cache.commands import main as cache_main  # NUL cannot travel in argv: in-process
+
+    for command in ("stats", "delete", "clean"):
+        assert cache_main([command, f"{HELLO}\0x", "--cache-dir", str(seeded)]) != 0
+        assert "NUL" in capsys.readouterr().err
+    assert _snapshot(seeded) == before, "a refused name changed the cache"
+    assert (outside / "precious.txt").read_text() == "keep me" and not (tmp_path / "pwned").exists()
+    check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO])
+    assert records(benchit(f"input.script={HELLO_SCRIPT}", *FAST, check=True))[HELLO]["from_cache"] is True
+
+
+def test_override_values_with_shell_metacharacters(benchit, seeded, tmp_path):
+    canary = tmp_path / "pwned"
+    script = tmp_path / "echo_args.py"
+    script.write_text("import sys, torch\nprint('ARGS', sys.argv[1:])\ntorch.nn.Linear(2, 2)(torch.ones(1, 2))\n")
+    value = f"$(touch {canary}) `touch {canary}` ; touch {canary} | cat && echo 'two words' \"quoted\" *"
+    hydra = benchit(f"input.script={script}", f"input.script_args={_hydra_quote(value)}", *FAST)
+    tutorial = benchit("benchmark", str(script), "--script-args", value, *FAST)
+    for proc in (hydra, tutorial):
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        no_traceback(proc)
+        line = one_clear_line(proc, r"^ARGS ")
+        assert "$(touch" in line and "'two words'" in line and "'*'" in line, line
+    assert not canary.exists(), "an override value reached a shell"
+    # an override that is not valid Hydra syntax is one line, not a traceback
+    bad = benchit(f"input.script={script}", "input.script_args=a b'c", *FAST)
+    assert bad.returncode != 0
+    one_clear_line(bad, r"^benchit: error: ")
+    check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO])
+
+
+def _hydra_quote(value: str) -> str:
+    from benchit.cli import hydra_quote
+
+    return hydra_quote(value)
+
+
+def test_script_path_with_spaces_and_unicode(benchit, seeded, tmp_path):
+    folder = tmp_path / "my models ü"
+    folder.mkdir()
+    script = folder / "módèl ünï 🚀 (v2).py"
+    shutil.copy(TINY, script)
+    first = benchit("benchmark", str(script), *FAST)
+    assert first.returncode == 0, first.stdout + first.stderr
+    no_traceback(first)
+    (name,) = records(first)
+    assert name.isascii() and "/" not in name and " " not in name
+    second = benchit(f"input.script={_hydra_quote(str(script))}", *FAST, check=True)
+    assert records(second)[name]["from_cache"] is True
+    check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO, name])
+
+
+def test_script_that_misbehaves_in_every_way(benchit, seeded, tmp_path):
+    script = tmp_path / "hostile.py"
+    shutil.copy(SCRIPTS / "hostile.py", script)
+    # stdin left open and never written: the script's read must not hang the run
+    script_args = "input.script_args=" + _hydra_quote("one 'two words'")
+    run = Started([f"input.script={script}", script_args, "timeout=120", *FAST], tmp_path, env_for(seeded), name="hostile", stdin=subprocess.PIPE)
+    proc = run.wait(180)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    no_traceback(proc)
+    assert "argv: ['one', 'two words']" in proc.stdout and "stdin bytes: 0" in proc.stdout
+    assert proc.stdout.count("x" * 1023) == 3 * 1024, "the script's megabytes are replayed whole"
+    assert "hostile: done" in proc.stdout
+    assert not script.exists(), "the script deleted itself"
+    (name,) = records(proc)
+    assert records(proc)[name]["status"] == "benchmarked"
+    check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO, name])
+    # the next run (the script restored) reuses its build
+    shutil.copy(SCRIPTS / "hostile.py", script)
+    again = subprocess.run([*run.proc.args[:3], f"input.script={script}", *FAST], cwd=tmp_path, env=env_for(seeded),
+                           stdin=subprocess.PIPE, capture_output=True, text=True, timeout=180)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr
+    assert records(again)[name]["from_cache"] is True
+    assert build_named(seeded, "hostile_") == name
