@@ -342,6 +342,10 @@ def benchmark_script(script: str | Path | Iterable[str | Path] | None = None, *,
         job = run_job(config, _output_dir(config), out=out)
     except RunError as error:
         raise ConfigError(str(error)) from None
+    except OSError as error:  # a full disk, a read-only cache: the CLI's line
+        from benchit.app import explain_os_error
+
+        raise RunFailed(explain_os_error(error)) from error
     results = Results()
     for run in job.scripts:
         results.extend(_collect(str(run.script), run.result))
@@ -415,10 +419,15 @@ def benchmark_model(model: Any, inputs: Any, *, name: str | None = None, overrid
     targets = worker.select()
     if targets is None:
         raise ConfigError(worker.result.get("error", "nothing selected"))
-    if config["mode"] != "analyze" and targets:
-        worker.build_and_benchmark(targets)
-    worker.result["phase"] = "done"
-    worker.save()
+    try:
+        if config["mode"] != "analyze" and targets:
+            worker.build_and_benchmark(targets)
+        worker.result["phase"] = "done"
+        worker.save()
+    except OSError as error:  # a full disk, a read-only cache: the CLI's line
+        from benchit.app import explain_os_error
+
+        raise RunFailed(explain_os_error(error), _collect(script, worker.result)) from error
     results = Results(_collect(script, worker.result))
     results.output_dir = output_dir
     if raise_on_failure and results.failed:

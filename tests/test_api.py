@@ -325,3 +325,18 @@ def test_docs_list_every_keyword_and_name():
         assert f"`{keyword}`" in text, f"docs/python-api.md does not list the keyword {keyword}"
     for name in api.__all__:
         assert f"`{name}" in text, f"docs/python-api.md does not mention {name}"
+
+
+
+@pytest.mark.slow
+def test_cache_that_cannot_be_written(tmp_path):
+    """An OSError is the CLI's one line (what failed, where, what to do), never a bare traceback."""
+    import torch
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    with pytest.raises(benchit.RunFailed) as caught:
+        benchit.benchmark_model(_small_model(), torch.rand(1, 10), cache_dir=blocker / "cache", mode="build")
+    assert "Not a directory" in str(caught.value) and str(blocker) in str(caught.value)
+    with pytest.raises(benchit.RunFailed, match="Not a directory"):
+        benchit.benchmark_script(EXAMPLES / "hello_world.py", cache_dir=blocker / "cache", mode="analyze")
