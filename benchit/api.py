@@ -176,6 +176,7 @@ _KEYWORDS = {
     "mode": "mode",
     "timeout": "timeout",
     "resume": "resume",
+    "verbose": "verbose",
     "strict": "build.strict",
     "sequence_file": "sequence.file",
 }
@@ -319,7 +320,8 @@ def benchmark_script(script: str | Path | Iterable[str | Path] | None = None, *,
     several paths or globs, or None to run what the config names (`input="two_models"`,
     `search_dir="models"`). Keyword options: `device`, `sequence`, `cache`, `input` (config group
     options) and `cache_dir`, `lean_cache`, `rebuild`, `runtime`, `threads`, `script_args`, `hashes`,
-    `search_dir`, `labels`, `max_depth`, `mode`, `timeout`, `resume`, `strict`, `sequence_file`;
+    `search_dir`, `labels`, `max_depth`, `mode`, `timeout`, `resume`, `verbose`, `strict`,
+    `sequence_file`;
     `overrides` takes any other `key=value`. `quiet=False` prints the tree as the CLI does.
 
     Raises ConfigError if the run cannot start and, with `raise_on_failure` (default), RunFailed if a
@@ -368,8 +370,8 @@ def benchmark_model(model: Any, inputs: Any, *, name: str | None = None, overrid
                     _caller_depth: int = 1, **options: Any) -> Results:
     """Build and benchmark a PyTorch `nn.Module` or a Keras `Model` on `inputs`, in this process.
 
-    `inputs`: a tuple of positional arguments, a dict of keyword arguments (for a Keras model: the
-    dict is its one input), or a single tensor/array. The model is called once on them under the
+    `inputs`: a tuple of positional arguments, a dict of keyword arguments (for a Keras model, a
+    dict or a list is its one input, as Keras takes several inputs), or a single tensor/array. The model is called once on them under the
     discovery hooks (that call is what is built and measured), then the worker builds and benchmarks
     it as it would a model found in a script. `name` names the model and its build folder
     (`<name>_<hash>`; default: the model's variable name and the calling file's name). Options and
@@ -397,9 +399,10 @@ def benchmark_model(model: Any, inputs: Any, *, name: str | None = None, overrid
     recorder = ModelRecorder(caller, max_depth=int(config["max_depth"]))
     recorder.start()
     try:
-        if isinstance(inputs, dict) and not _is_keras(model):
+        keras_model = _is_keras(model)  # Keras takes a dict or a list as one input (several named/ordered inputs)
+        if isinstance(inputs, dict) and not keras_model:
             model(**inputs)
-        elif isinstance(inputs, (tuple, list)):
+        elif isinstance(inputs, tuple) or (isinstance(inputs, list) and not keras_model):
             model(*inputs)
         else:
             model(inputs)
