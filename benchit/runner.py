@@ -94,9 +94,33 @@ def run_job(config: dict[str, Any], output_dir: Path, out=sys.stdout) -> JobResu
     output_dir.mkdir(parents=True, exist_ok=True)
     progress = sys.stderr.isatty()
     resume = bool(config.get("resume"))
-    runs = []
-    start = time.monotonic()
+    runs: list[ScriptRun] = []
     print("\nModels discovered during profiling:\n", file=out)
+    try:
+        _run_scripts(config, scripts, output_dir, cache_dir, mode, progress, resume, runs, out)
+    except KeyboardInterrupt:  # Ctrl-C: the scripts finished so far are recorded, then the interrupt goes on
+        _write_results(config, JobResult(output_dir=output_dir, scripts=runs), mode, status="interrupted")
+        raise
+    job = JobResult(output_dir=output_dir, scripts=runs)
+    _write_results(config, job, mode, status="failed" if job.failed else "ok")
+    print_closing(job, mode, out)
+    return job
+
+
+def _write_results(config: dict[str, Any], job: JobResult, mode: str, status: str) -> None:
+    write_json(job.output_dir / "results.json", {
+        "config": config,
+        "status": status,
+        "summary": summary_line(job, mode),
+        "scripts": [{"script": str(r.script), "status": r.status, "message": r.message, "outcome": outcome_of(r, mode),
+                     **r.result} for r in job.scripts],
+    })
+
+
+def _run_scripts(config: dict[str, Any], scripts: list[Path], output_dir: Path, cache_dir: Path, mode: str,
+                 progress: bool, resume: bool, runs: list[ScriptRun], out) -> None:
+    """Run each script in its child, appending to `runs` as each one ends (so an interrupt keeps them)."""
+    start = time.monotonic()
     for n, script in enumerate(scripts, 1):
         if progress:
             elapsed = int(time.monotonic() - start)
@@ -112,16 +136,6 @@ def run_job(config: dict[str, Any], output_dir: Path, out=sys.stdout) -> JobResu
                 record_done(cache_dir, run, fingerprint, mode)
         runs.append(run)
         print_script(run, mode, out, verbose=bool(config.get("verbose")))
-    job = JobResult(output_dir=output_dir, scripts=runs)
-    write_json(output_dir / "results.json", {
-        "config": config,
-        "status": "failed" if job.failed else "ok",
-        "summary": summary_line(job, mode),
-        "scripts": [{"script": str(r.script), "status": r.status, "message": r.message, "outcome": outcome_of(r, mode),
-                     **r.result} for r in runs],
-    })
-    print_closing(job, mode, out)
-    return job
 
 
 # ---------------------------------------------------------------- label selection

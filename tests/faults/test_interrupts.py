@@ -5,6 +5,7 @@ rebuilds (or only benchmarks) tiny."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -44,6 +45,10 @@ def test_ctrl_c_during_analysis(benchit, seeded, tmp_path):
     one_clear_line(proc, INTERRUPTED)
     assert not pid_alive(int(mark.read_text())), "the worker outlived the interrupt"
     assert not [p for p in seeded.iterdir() if p.name.startswith("tiny_")], "nothing was built for tiny yet"
+    (results_file,) = (seeded / "runs").glob("*/results.json")  # the run's record of what finished before
+    recorded = json.loads(results_file.read_text())
+    assert recorded["status"] == "interrupted" and [s["status"] for s in recorded["scripts"]] == ["ok"]
+    assert recorded["scripts"][0]["models"][0]["invocations"][0]["status"] == "benchmarked"
     check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO])
     proc = benchit(*args, check=True)
     found = records(proc)
