@@ -106,7 +106,18 @@ def _dispatch(argv: list[str]) -> int:
     return _run(argv)
 
 
+# Hydra's own command-line flags (hydra/_internal/utils.py get_args_parser), so that anything else
+# is one clear line here instead of Hydra's whole usage text.
+HYDRA_FLAGS = {"-h", "--help", "--hydra-help", "--version", "-c", "--cfg", "--resolve", "-p", "--package", "-i",
+               "--info", "-m", "--multirun", "-r", "--run", "-cp", "--config-path", "-cn", "--config-name", "-cd",
+               "--config-dir", "-sc", "--shell-completion", "--experimental-rerun"}
+
+
 def _run(argv: list[str]) -> int:
+    unknown = [a for a in argv if a.startswith("-") and a.split("=", 1)[0] not in HYDRA_FLAGS]
+    if unknown:
+        print(f"benchit: error: unknown flag {unknown[0]} (see `benchit --help`)", file=sys.stderr)
+        return 2
     problem = check_group_options(argv)
     if problem:
         print(f"benchit: error: {problem}", file=sys.stderr)

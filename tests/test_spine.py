@@ -143,6 +143,7 @@ def test_version(benchit):
         (["mode=fast"], "mode"),
         (["benchmark", "missing.py"], "script not found"),
         (["benchmark", str(EXAMPLES / "hello_world.py"), "--no-such-flag"], "unknown flag --no-such-flag"),
+        (["--frobnicate", "device=x86"], "unknown flag --frobnicate"),
     ],
 )
 def test_bad_input_is_one_clear_line(benchit, cache_dir, args, expected):

@@ -100,17 +100,18 @@ def _error(message: str) -> None:
     print(f"benchit cache: error: {message}", file=sys.stderr)
 
 
-def _resolve_all(ns, cache_dir: Path, names: list[str]) -> list[Build] | None:
+def _resolve_all(ns, cache_dir: Path, names: list[str], changes: bool = True) -> list[Build] | None:
     """Every named build, checked before anything changes; None (after one line per problem) if any is refused."""
     builds, refused = [], False
     for name in names:
         try:
             builds.append(find_build(cache_dir, name))
         except UnsafeBuildName as error:
-            _error(f"refused: {error}")
+            _error(f"refused: {error}" if changes else str(error))
             refused = True
     if refused:
-        _error("nothing was changed")
+        if changes:
+            _error("nothing was changed")
         return None
     return builds
 
@@ -118,7 +119,7 @@ def _resolve_all(ns, cache_dir: Path, names: list[str]) -> list[Build] | None:
 def _stats(ns, cache_dir: Path, shown: str) -> int:
     from benchit.cache.files import dump_yaml, read_yaml
 
-    builds = _resolve_all(ns, cache_dir, ns.builds)
+    builds = _resolve_all(ns, cache_dir, ns.builds, changes=False)
     if builds is None:
         return 1
     code = 0
