@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from benchit.config import CONF_DIR, GROUPS
+from benchit.config import CONF_DIR
+from benchit.overrides import hydra_value
 
 __all__ = ["BenchitError", "ConfigError", "ModelResult", "Results", "RunFailed", "benchmark_model",
            "benchmark_script", "build_model", "compose_config", "results_frame"]
@@ -161,68 +162,21 @@ def results_frame(results: Iterable[ModelResult]):
 
 
 # ---------------------------------------------------------------------------------------------- config
-# Keyword arguments that set one key (the rest, GROUPS, pick a config group's option).
-_KEYWORDS = {
-    "cache_dir": "cache.dir",
-    "lean_cache": "cache.lean",
-    "rebuild": "cache.rebuild",
-    "runtime": "device.runtime",
-    "threads": "device.threads",
-    "script_args": "input.script_args",
-    "hashes": "input.hashes",
-    "search_dir": "input.search_dir",
-    "labels": "input.labels",
-    "max_depth": "max_depth",
-    "mode": "mode",
-    "timeout": "timeout",
-    "resume": "resume",
-    "verbose": "verbose",
-    "strict": "build.strict",
-    "sequence_file": "sequence.file",
-}
-_PATHS = ("cache_dir", "search_dir", "sequence_file")  # made absolute, as the tutorial form does
-
-
-def _value(value: Any) -> str:
-    from benchit.cli import hydra_quote
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_value(v) for v in value) + "]"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return hydra_quote(str(value))
-
-
 def _to_overrides(options: dict[str, Any]) -> list[str]:
-    """Keyword arguments -> Hydra overrides: config groups by option name, everything else by key.
+    """Keyword arguments -> Hydra overrides (benchit/overrides.py: the tutorial flags use it too).
 
     >>> _to_overrides({"device": "nvidia", "max_depth": 1})
     ['device=nvidia', 'max_depth=1']
     """
-    overrides = []
-    for key, value in options.items():
-        if value is None:
-            continue
-        if key == "experiment":
-            raise ConfigError("experiments are sweeps (several jobs): run them with `benchit +experiment=NAME`; "
-                              "from Python, call benchmark_script once per combination")
-        if key in GROUPS:
-            overrides.append(f"{key}={value}")
-        elif key in _KEYWORDS:
-            if key in _PATHS:
-                value = str(Path(value).expanduser().resolve())
-            elif key in ("hashes", "labels") and isinstance(value, str):
-                value = [value]
-            overrides.append(f"{_KEYWORDS[key]}={_value(value)}")
-        else:
-            known = [g for g in GROUPS if g != "experiment"] + list(_KEYWORDS)
-            raise ConfigError(f"unknown option {key}= (use one of: {', '.join(known)}; "
-                              "or pass any key as overrides=['key=value'])")
-    return overrides
+    from benchit.overrides import UnknownOption, to_overrides
+
+    if options.get("experiment") is not None:
+        raise ConfigError("experiments are sweeps (several jobs): run them with `benchit +experiment=NAME`; "
+                          "from Python, call benchmark_script once per combination")
+    try:
+        return to_overrides(options)
+    except UnknownOption as error:
+        raise ConfigError(str(error)) from None
 
 
 def compose_config(overrides: Iterable[str] = (), config_dir: str | Path | None = None) -> dict[str, Any]:
@@ -244,7 +198,7 @@ def compose_config(overrides: Iterable[str] = (), config_dir: str | Path | None 
             raise ConfigError(f"config dir not found: {config_dir}")
         # What `--config-dir` does in the CLI: the folder's options join the groups, its modules the stage path.
         extra = [f"hydra.searchpath=[file://{folder}]"]
-        overrides = [f"sequence.python_path=[{_value(str(folder))}]", *overrides]
+        overrides = [f"sequence.python_path=[{hydra_value(str(folder))}]", *overrides]
     problem = check_group_options([*overrides, *(["--config-dir", str(folder)] if extra else [])])
     if problem:
         raise ConfigError(problem)
@@ -332,10 +286,10 @@ def benchmark_script(script: str | Path | Iterable[str | Path] | None = None, *,
 
     run_overrides = []
     if isinstance(script, (str, Path)):
-        run_overrides.append(f"input.script={_value(str(Path(script).expanduser().resolve()))}")
+        run_overrides.append(f"input.script={hydra_value(str(Path(script).expanduser().resolve()))}")
     elif script is not None:
         paths = [str(s) if any(c in str(s) for c in "*?[") else str(Path(s).expanduser().resolve()) for s in script]
-        run_overrides += ["input.script=null", f"input.scripts={_value(paths)}"]
+        run_overrides += ["input.script=null", f"input.scripts={hydra_value(paths)}"]
     elif options.get("search_dir") is not None:
         run_overrides.append("input.script=null")
     config = compose_config([*run_overrides, *_to_overrides(options), *overrides], config_dir)

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from benchit.config import GROUPS, group_options
+from benchit.overrides import hydra_quote, hydra_value, to_overrides
 
 SUBCOMMANDS = ("cache", "report", "version")
 
@@ -197,11 +198,6 @@ def _tutorial_parser() -> argparse.ArgumentParser:
     return p
 
 
-def hydra_quote(value: str) -> str:
-    """Quote a value for Hydra's override grammar (paths with spaces, commas, quotes...)."""
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def translate_tutorial_args(args: list[str]) -> list[str]:
     """The tutorial's flags -> Hydra overrides. Extra `key=value` arguments pass through as they are."""
     ns, unknown = _tutorial_parser().parse_known_args(args)
@@ -234,41 +230,27 @@ def translate_tutorial_args(args: list[str]) -> list[str]:
     elif scripts:
         if not ns.all:
             overrides.append("input.script=null")
-        overrides.append("input.scripts=[" + ",".join(hydra_quote(s) for s in scripts) + "]")
-    if hashes:
-        overrides.append("input.hashes=[" + ",".join(hydra_quote(h) for h in hashes) + "]")
-    if ns.script_args is not None:
-        overrides.append(f"input.script_args={hydra_quote(ns.script_args)}")
-    if ns.labels:
-        overrides.append("input.labels=[" + ",".join(hydra_quote(label) for label in ns.labels) + "]")
-    if ns.device:
-        overrides.append(f"device={ns.device}")
-    if ns.runtime:
-        overrides.append(f"device.runtime={ns.runtime}")
-    if ns.cache_dir:
-        overrides.append(f"cache.dir={hydra_quote(os.path.abspath(ns.cache_dir))}")
-    if ns.lean_cache:
-        overrides.append("cache.lean=true")
-    if ns.rebuild:
-        overrides.append(f"cache.rebuild={ns.rebuild}")
-    if ns.sequence:
-        overrides.append(f"sequence={ns.sequence}")
-    if ns.sequence_file:
-        overrides.append(f"sequence.file={hydra_quote(os.path.abspath(ns.sequence_file))}")
+        overrides.append(f"input.scripts={hydra_value(scripts)}")
     if ns.build_only and ns.analyze_only:
         raise UsageError("--build-only and --analyze-only exclude each other")
-    if ns.build_only:
-        overrides.append("mode=build")
-    if ns.analyze_only:
-        overrides.append("mode=analyze")
-    if ns.max_depth is not None:
-        overrides.append(f"max_depth={ns.max_depth}")
-    if ns.timeout is not None:
-        overrides.append(f"timeout={ns.timeout}")
-    if ns.verbose:
-        overrides.append("verbose=true")
-    if ns.resume:
-        overrides.append("resume=true")
+    # Every other flag is an option of the shared translation (benchit/overrides.py), like the API's keywords.
+    overrides += to_overrides({
+        "hashes": hashes or None,
+        "script_args": ns.script_args,
+        "labels": ns.labels or None,
+        "device": ns.device,
+        "runtime": ns.runtime,
+        "cache_dir": ns.cache_dir,
+        "lean_cache": ns.lean_cache or None,
+        "rebuild": ns.rebuild,
+        "sequence": ns.sequence,
+        "sequence_file": ns.sequence_file,
+        "mode": "build" if ns.build_only else "analyze" if ns.analyze_only else None,
+        "max_depth": ns.max_depth,
+        "timeout": ns.timeout,
+        "verbose": ns.verbose or None,
+        "resume": ns.resume or None,
+    })
     return overrides + passthrough
 
 
