@@ -135,7 +135,7 @@ def run_hydra(argv: list[str]) -> int:
 
 
 def explain_os_error(error: OSError) -> str:
-    """"cannot write /cache/runs: Read-only file system (...)": what failed, where, and what to do."""
+    """"Read-only file system: /cache/runs (the cache must be writable: ...)": what failed, where, what to do."""
     import errno
 
     where = f": {error.filename}" if error.filename else ""
