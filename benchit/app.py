@@ -21,10 +21,20 @@ register_configs()
 
 
 def _add_plugin_dir() -> None:
-    """Let Hydra find benchit's own plugins (hydra/launcher=two_phase): they live in benchit/_hydra_plugins."""
-    import hydra_plugins
+    """Let Hydra find benchit's own plugins (hydra/launcher=two_phase): they live in benchit/_hydra_plugins.
+
+    Hydra only loads plugin classes from the `hydra_plugins` namespace package, which exists only
+    when some launcher plugin is installed; without one, benchit makes the namespace itself.
+    """
+    import types
 
     folder = str(Path(__file__).resolve().parent / "_hydra_plugins")
+    try:
+        import hydra_plugins
+    except ImportError:
+        hydra_plugins = types.ModuleType("hydra_plugins")
+        hydra_plugins.__path__ = []
+        sys.modules["hydra_plugins"] = hydra_plugins
     if folder not in list(hydra_plugins.__path__):
         hydra_plugins.__path__.append(folder)
 

@@ -164,3 +164,16 @@ def test_script_without_models_says_so(benchit, tmp_path):
     proc = benchit(f"input.script={script}")
     assert "no PyTorch or Keras model was called by this script" in proc.stdout
     assert "no models here" in proc.stdout
+
+
+def test_runs_without_any_hydra_launcher_plugin_installed(tmp_path):
+    """A fresh install has no `hydra_plugins` package (no joblib/submitit launcher): benchit still starts."""
+    code = (
+        "import sys\n"
+        "sys.modules['hydra_plugins'] = None  # as if no launcher plugin were installed\n"
+        "from benchit.cli import main\n"
+        "sys.exit(main(['--cfg', 'job']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "_target_: benchit.devices.x86.X86Device" in proc.stdout
