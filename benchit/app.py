@@ -134,7 +134,9 @@ def run_hydra(argv: list[str]) -> int:
     except Exception as error:
         if full_error or "verbose=true" in argv:
             raise
-        text = explain_os_error(error) if isinstance(error, OSError) else explain_config_error(error)
+        # A real I/O error has an errno; Hydra's MissingConfigException is an IOError without one.
+        is_io = isinstance(error, OSError) and error.errno is not None
+        text = explain_os_error(error) if is_io else explain_config_error(error)
         print(f"benchit: error: {text}", file=sys.stderr)
         return 2
     finally:
@@ -157,9 +159,26 @@ def explain_os_error(error: OSError) -> str:
     return text
 
 
+# Launcher plugins are extras: name the one to install instead of Hydra's import error.
+_LAUNCHER_EXTRAS = {"hydra_joblib_launcher": "joblib", "hydra_submitit_launcher": "slurm",
+                    "hydra_ray_launcher": "ray"}
+
+
 def explain_config_error(error: Exception) -> str:
     """Hydra/OmegaConf errors span several lines; keep the ones that say what is wrong."""
-    parts = [str(error)]
+    text = f"{error} {error.__cause__}"
+    for module, extra in _LAUNCHER_EXTRAS.items():
+        launchers = {"joblib": ("joblib",), "slurm": ("submitit_local", "submitit_slurm"), "ray": ("ray",)}[extra]
+        missing_class = f"hydra_plugins.{module}" in text and ("No module named" in text or "locating target" in text)
+        missing_config = any(f"Could not find 'hydra/launcher/{name}" in text for name in launchers)
+        if missing_class or missing_config:
+            return f"this launcher needs {module}, which is not installed: pip install 'benchit[{extra}]'"
+    message = str(error)
+    if "Available options in" in message:  # Hydra's MissingConfigException: options one per line, then paths
+        head, _, rest = message.partition("Available options in")
+        options = [line.strip() for line in rest.split("Config search path:")[0].splitlines()[1:] if line.strip()]
+        return f"{head.strip()} (available: {', '.join(options)})"
+    parts = [message]
     if error.__cause__ is not None:
         parts.append(str(error.__cause__))
     lines = [line.strip() for part in parts for line in part.splitlines() if line.strip()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -177,3 +178,18 @@ def test_runs_without_any_hydra_launcher_plugin_installed(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "_target_: benchit.devices.x86.X86Device" in proc.stdout
+
+
+def test_a_launcher_that_is_not_installed_names_its_extra(tmp_path, cache_dir):
+    code = (
+        "import sys\n"
+        "sys.modules['hydra_plugins.hydra_joblib_launcher'] = None  # as if the joblib extra were missing\n"
+        "from benchit.cli import main\n"
+        "sys.exit(main(['-m', 'hydra/launcher=joblib', 'mode=analyze']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "BENCHIT_CACHE_DIR": str(cache_dir)})
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "benchit: error: this launcher needs hydra_joblib_launcher, which is not installed: "
+        "pip install 'benchit[joblib]'")
