@@ -36,7 +36,10 @@ def rows() -> list[Row]:
             skipped += 1
             continue
         injected += 1
-        survived += not (outcome & {"failure", "error"})
+        if outcome & {"failure", "error"}:
+            print(f"  not survived: {case.get('classname')}::{case.get('name')}", file=sys.stderr)
+        else:
+            survived += 1
     return [
         Row(f"faults injected (tests/faults; {skipped} skipped here)", injected, "faults"),
         Row("faults survived with nothing lost", survived, "faults", injected, "injected", "all",
