@@ -66,14 +66,20 @@ def test_cache_delete_all_racing_a_run(benchit, seeded_paused, tmp_path):
 
 
 def test_cache_delete_all_during_a_benchmark(benchit, seeded, tmp_path):
-    slow = [a for a in FAST if "min_seconds" not in a] + ["device.measurement.min_seconds=4"]
+    slow = [a for a in FAST if "min_seconds" not in a] + ["device.measurement.min_seconds=8"]
     run = Started([f"input.script={TINY}", *slow], tmp_path, env_for(seeded))
     wait_for(lambda: any(p.name.startswith("tiny_") for p in seeded.iterdir())
              and state(seeded, build_named(seeded, "tiny_")).get("build_status") == "successful",
              "tiny's build to finish", run, timeout=180)
-    time.sleep(0.5)  # the build is done and its lock released; the benchmark runs for 4 s
-    deleted = benchit("cache", "delete", "--all")
+    deadline = time.monotonic() + 5
+    while True:  # the build is done; once its lock is released the benchmark runs for 8 s
+        deleted = benchit("cache", "delete", "--all")
+        if deleted.returncode == 0 or time.monotonic() > deadline:
+            break
+        one_clear_line(deleted, r"another benchit process is using it")  # still finishing the build: busy
+        time.sleep(0.2)
     assert deleted.returncode == 0, deleted.stdout + deleted.stderr
+    assert run.proc.poll() is None, "the benchmark ended before the delete: the race was not exercised"
     proc = run.wait(120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     no_traceback(proc)

@@ -70,9 +70,9 @@ def test_stage_that_raises(benchit, seeded, tmp_path):
 def test_script_that_times_out(benchit, seeded, tmp_path):
     mark = tmp_path / "in_script"
     args = [*both_scripts(HELLO_SCRIPT, TINY), *FAST]
-    proc = benchit(*args, "timeout=15", env={"BENCHIT_FAULT_SCRIPT_MARK": str(mark)})
+    proc = benchit(*args, "timeout=25", env={"BENCHIT_FAULT_SCRIPT_MARK": str(mark)})
     assert proc.returncode == 1
-    one_clear_line(proc, r"Error: timed out after 15 s \(raise it with timeout=SECONDS\)")
+    one_clear_line(proc, r"Error: timed out after 25 s \(raise it with timeout=SECONDS\)")
     assert not pid_alive(int(mark.read_text())), "the timed-out worker is still running"
     found = records(proc)
     assert found[HELLO]["status"] == "benchmarked", "the script finished before the timeout keeps its result"
