@@ -88,7 +88,8 @@ def test_script_that_misbehaves_in_every_way(benchit, seeded, tmp_path):
     shutil.copy(SCRIPTS / "hostile.py", script)
     # stdin left open and never written: the script's read must not hang the run
     script_args = "input.script_args=" + _hydra_quote("one 'two words'")
-    run = Started([f"input.script={script}", script_args, "timeout=120", *FAST], tmp_path, env_for(seeded), name="hostile", stdin=subprocess.PIPE)
+    run = Started([f"input.script={script}", script_args, "timeout=120", *FAST], tmp_path, env_for(seeded),
+                  name="hostile", stdin=subprocess.PIPE)
     proc = run.wait(180)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     no_traceback(proc)

@@ -1,8 +1,9 @@
 """Test helpers for a --config-dir: benchit's real stages, paused mid-stage when a test asks.
 
 Each class runs the real stage, then, when $BENCHIT_FAULT_STAGE names it, writes its pid to the file
-$BENCHIT_FAULT_MARK and waits (up to 120 s) until the test deletes that file: the stage's files are written, the builder has not recorded the stage as
-done. A test then interrupts or kills benchit there. `Raises` is a stage that raises.
+$BENCHIT_FAULT_MARK and waits (up to 120 s) until the test deletes that file: the stage's files are written,
+the builder has not recorded the stage as done. A test then interrupts or kills benchit there (or deletes the
+file to let it go on). `Raises` is a stage that raises when $BENCHIT_FAULT_RAISE is set.
 """
 
 import os
