@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples" / "cli" / "scripts"
+from repo_paths import EXAMPLES, REPO  # noqa: F401  (tests import them from repo_paths)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
+from repo_paths import EXAMPLES
 
 pytestmark = pytest.mark.slow
 

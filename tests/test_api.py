@@ -18,7 +18,7 @@ import benchit
 import benchit as benchit_api  # the `benchit` fixture (the CLI) shadows the name in some tests
 from benchit import api
 from benchit.overrides import OPTION_KEYS
-from conftest import EXAMPLES, REPO
+from repo_paths import EXAMPLES, REPO
 
 # Short measurements: these tests check plumbing, not numbers.
 FAST = ["device.measurement.min_seconds=0.05", "device.measurement.min_iterations=10",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EXAMPLES, REPO
+from repo_paths import EXAMPLES, REPO
 
 pytestmark = pytest.mark.slow
 

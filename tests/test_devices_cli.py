@@ -8,7 +8,7 @@ import shutil
 import pytest
 import yaml
 
-from conftest import EXAMPLES
+from repo_paths import EXAMPLES
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
+from repo_paths import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from cache_report import build_files, make_cache, write_build  # noqa: E402

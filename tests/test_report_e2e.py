@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import EXAMPLES
+from repo_paths import EXAMPLES
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import EXAMPLES
+from repo_paths import EXAMPLES
 
 pytestmark = pytest.mark.slow
 
