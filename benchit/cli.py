@@ -19,8 +19,6 @@ from pathlib import Path
 from benchit.config import GROUPS, group_options
 from benchit.overrides import hydra_quote, hydra_value, to_overrides
 
-SUBCOMMANDS = ("cache", "report", "version")
-
 HELP = """\
 benchit: discover the PyTorch and Keras models a Python script calls, build them through a
 sequence of stages (export to ONNX, optimize, float16, ...) and benchmark them on a device.

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from repo_paths import EXAMPLES, REPO  # noqa: F401  (tests import them from repo_paths)
-
 
 @pytest.fixture
 def cache_dir(tmp_path) -> Path:

@@ -28,10 +28,6 @@ class Invocation:
     calls: int = 0
     seconds: float = 0.0  # time spent inside the model's calls during the script
 
-    def input_shapes(self) -> dict[str, Any]:
-        """name -> shape (list) or value, for printing and the state file."""
-        return {name: desc for name, desc in self.described_inputs()}
-
     def described_inputs(self):
         for i, value in enumerate(self.args):
             yield (self.arg_names[i] if i < len(self.arg_names) else f"arg{i}"), describe_value(value)

@@ -21,10 +21,10 @@ from benchit.build.stage import BuildContext
 from benchit.build.stages import one_line
 from benchit.build.tensors import feeds_for, flatten_arrays, max_errors, short_float
 from benchit.cache.files import build_lock, write_yaml
+from benchit.cache.layout import SUPPORTED_STATE_VERSION  # the one state version: written here, read by cache/report
 from benchit.capture import redirect_output
 from benchit.version import __version__
 
-STATE_VERSION = 1
 
 
 class BuildError(Exception):
@@ -133,9 +133,9 @@ def _previous(build, key: str) -> tuple[dict | None, str | None]:
     except Exception:
         return None, "unreadable state file"
     version = state.get("state_version", 1)
-    if not isinstance(version, int) or version > STATE_VERSION:
+    if not isinstance(version, int) or version > SUPPORTED_STATE_VERSION:
         return None, (f"it was written by a newer benchit (state_version {version}, this one writes "
-                      f"{STATE_VERSION})")
+                      f"{SUPPORTED_STATE_VERSION})")
     status = state.get("build_status")
     if status in ("running", "not_started"):
         return state, f"the previous build was interrupted during {state.get('current_stage') or 'start-up'}"
@@ -211,7 +211,7 @@ def _build(ctx: BuildContext, sequence: Sequence, key: str, strict: bool, extra_
         elif stale.exists():
             stale.unlink()
     state: dict[str, Any] = {
-        "state_version": STATE_VERSION,
+        "state_version": SUPPORTED_STATE_VERSION,
         "build_name": build.name,
         "build_status": "not_started",
         "cache_dir": str(build.cache_dir),

@@ -160,7 +160,7 @@ def _first_line(error: Exception) -> str:
 
 def _targets(ns, cache_dir: Path, verb: str) -> list[Build] | None:
     if ns.all and ns.builds:
-        _error(f"give build names or --all, not both")
+        _error("give build names or --all, not both")
         return None
     if not ns.all and not ns.builds:
         _error(f"name the builds to {verb} (see `benchit cache list`), or --all")

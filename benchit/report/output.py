@@ -8,8 +8,6 @@ from typing import Any, Callable, Iterable
 
 from benchit.cache.files import atomic_write_text
 
-FAILED = ("failed", "broken", "missing", "incomplete", "timed_out", "killed")
-
 
 def write_csv(rows: list[dict[str, Any]], columns: list[str], path: Path) -> None:
     """One CSV, columns in the given order (any other keys after them); written atomically."""
