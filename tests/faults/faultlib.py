@@ -169,5 +169,16 @@ def build_named(cache_dir: Path, prefix: str) -> str:
     return names[0]
 
 
+def build_finished(cache_dir: Path, prefix: str) -> bool:
+    """True once the build named `prefix`<hash> has written a successful state. Polled while the build runs, so a
+    folder that exists before its state file (the build has only just started) reads as "not yet"."""
+    folders = [p for p in cache_dir.iterdir() if p.is_dir() and p.name.startswith(prefix)]
+    if len(folders) != 1:
+        return False
+    path = folders[0] / f"{folders[0].name}_state.yaml"
+    data = yaml.safe_load(path.read_text()) if path.exists() else None
+    return isinstance(data, dict) and data.get("build_status") == "successful"
+
+
 def both_scripts(*scripts: Path) -> list[str]:
     return ["input.script=null", "input.scripts=[" + ",".join(f"'{s}'" for s in scripts) + "]"]

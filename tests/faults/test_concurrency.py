@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from faultlib import (FAST, HELLO, HELLO_SCRIPT, PAUSED, TINY, Started, both_scripts, build_named, check_cache,
-                      env_for, no_traceback, one_clear_line, records, state, stats, wait_for)
+from faultlib import (FAST, HELLO, HELLO_SCRIPT, PAUSED, TINY, Started, both_scripts, build_finished, build_named,
+                      check_cache, env_for, no_traceback, one_clear_line, records, state, stats, wait_for)
 
 pytestmark = pytest.mark.slow
 
@@ -68,9 +68,7 @@ def test_cache_delete_all_racing_a_run(benchit, seeded_paused, tmp_path):
 def test_cache_delete_all_during_a_benchmark(benchit, seeded, tmp_path):
     slow = [a for a in FAST if "min_seconds" not in a] + ["device.measurement.min_seconds=8"]
     run = Started([f"input.script={TINY}", *slow], tmp_path, env_for(seeded))
-    wait_for(lambda: any(p.name.startswith("tiny_") for p in seeded.iterdir())
-             and state(seeded, build_named(seeded, "tiny_")).get("build_status") == "successful",
-             "tiny's build to finish", run, timeout=180)
+    wait_for(lambda: build_finished(seeded, "tiny_"), "tiny's build to finish", run, timeout=180)
     deadline = time.monotonic() + 5
     while True:  # the build is done; once its lock is released the benchmark runs for 8 s
         deleted = benchit("cache", "delete", "--all")

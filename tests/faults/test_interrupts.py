@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from faultlib import (FAST, HELLO, HELLO_SCRIPT, PAUSED, TINY, Started, both_scripts, build_named, check_cache,
-                      env_for, one_clear_line, pid_alive, records, state, wait_for)
+from faultlib import (FAST, HELLO, HELLO_SCRIPT, PAUSED, TINY, Started, both_scripts, build_finished, build_named,
+                      check_cache, env_for, one_clear_line, pid_alive, records, state, wait_for)
 
 pytestmark = pytest.mark.slow
 
@@ -83,9 +83,7 @@ def test_ctrl_c_during_a_benchmark(benchit, seeded, tmp_path):
     slow = [a for a in FAST if "min_seconds" not in a] + ["device.measurement.min_seconds=60",
                                                           "device.measurement.max_seconds=120"]
     run = Started([f"input.script={TINY}", *slow], tmp_path, env_for(seeded))
-    wait_for(lambda: any(p.name.startswith("tiny_") for p in seeded.iterdir())
-             and state(seeded, build_named(seeded, "tiny_")).get("build_status") == "successful",
-             "tiny's build to finish", run, timeout=180)
+    wait_for(lambda: build_finished(seeded, "tiny_"), "tiny's build to finish", run, timeout=180)
     time.sleep(1.0)  # the build is done; the benchmark runs for 60 s
     run.ctrl_c()
     proc = run.wait(60)
