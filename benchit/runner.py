@@ -19,6 +19,7 @@ from typing import Any
 
 from benchit.cache.files import read_json, write_json
 from benchit.cache.layout import resolve_cache_dir
+from benchit.processes import end_group, end_worker
 
 CLOSING_LINE = ("Woohoo! The 'benchmark' command is complete. Use the 'report' command to get a .csv file "
                 "that summarizes results across all builds in the cache.")
@@ -301,12 +302,13 @@ def run_script_in_child(config: dict[str, Any], script: Path, job_dir: Path, cac
     try:
         code = child.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_tree(child)
+        end_worker(child)
         run.status, run.message = "timed_out", f"timed out after {timeout:g} s (raise it with timeout=SECONDS)"
         code = None
     except BaseException:  # Ctrl-C: end the child too, then let the interrupt through
-        _kill_tree(child)
+        end_worker(child)
         raise
+    end_group(child)  # what the script left running in the worker's group must not disturb the next script
     try:
         run.result = read_json(result_path)
     except (OSError, ValueError):
@@ -339,19 +341,6 @@ def _disk_hint(folder: Path) -> str:
     except OSError:
         pass
     return "the disk is full or the folder is not writable"
-
-
-def _kill_tree(child: subprocess.Popen) -> None:
-    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(child.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        try:
-            child.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def _script_status(result: dict[str, Any]) -> tuple[str, str]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from benchit.cache.files import build_lock, read_json, write_json, write_yaml
 from benchit.cache.layout import Build, safe_build_name
+from benchit.processes import become_subreaper, die_with_parent, end_descendants
 
 
 class Worker:
@@ -319,30 +320,11 @@ class Worker:
 EXIT_UNWRITABLE = 3
 
 
-def die_with_parent(parent_pid: int | None) -> None:
-    """End this worker if the benchit process that started it dies (`kill -9` of the parent, a lost terminal).
-
-    Otherwise the orphan would go on building and measuring beside the user's next run, disturbing its
-    timings, with no timeout to end it. Linux: the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); the state of
-    a build it was in says `running`, so the next run rebuilds it. Elsewhere nothing is set.
-    """
-    if not parent_pid or not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent_pid:  # the parent died before the line above
-        os._exit(1)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     job = read_json(argv[0])
     die_with_parent(job.get("parent_pid"))
+    become_subreaper()  # what the script starts stays below this process, to be ended with it
     worker = Worker(job)
     try:
         worker.run()
@@ -363,5 +345,7 @@ if __name__ == "__main__":
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
-    # Threads the user's script left running must not keep the worker alive.
+    # Processes the script left running must not measure beside the next script; threads must not keep the
+    # worker alive.
+    end_descendants()
     os._exit(code)

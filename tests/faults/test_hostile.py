@@ -4,13 +4,15 @@ own file, forks, leaves threads running, prints megabytes and reads stdin."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 
 import pytest
 
 from faultlib import (FAST, HELLO, HELLO_SCRIPT, SCRIPTS, TINY, Started, build_named, check_cache, env_for,
-                      no_traceback, one_clear_line, records)
+                      no_traceback, one_clear_line, pid_alive, records, wait_for)
 
 pytestmark = pytest.mark.slow
 
@@ -107,3 +109,29 @@ def test_script_that_misbehaves_in_every_way(benchit, seeded, tmp_path):
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr
     assert records(again)[name]["from_cache"] is True
     assert build_named(seeded, "hostile_") == name
+
+
+@pytest.mark.parametrize("ending", ["exits", "hangs"])
+def test_processes_that_leave_the_process_group_are_ended(benchit, cache_dir, tmp_path, ending):
+    # A setsid child that ignores SIGTERM and a double-forked daemon escape a process-group kill; they must not
+    # outlive their script (a timed-out one or one that exited): they would measure beside the next script.
+    pidfile = tmp_path / "escapes.pids"
+    args = [f"input.script={SCRIPTS / 'escapes.py'}", *FAST]
+    if ending == "hangs":
+        args += ["input.script_args=hang", "timeout=10"]
+    run = Started(args, tmp_path, env_for(cache_dir, BENCHIT_TEST_PIDFILE=str(pidfile)), name=ending)
+    proc = run.wait(120)
+    if ending == "hangs":
+        assert proc.returncode == 1
+        one_clear_line(proc, r"timed out after 10 s")
+    else:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "no PyTorch or Keras model was called" in proc.stdout
+    no_traceback(proc)
+    pids = [int(pid) for pid in pidfile.read_text().split()]
+    assert len(pids) == 2
+    try:
+        wait_for(lambda: not any(pid_alive(pid) for pid in pids), "the escaped processes to end", timeout=15)
+    finally:  # a failure must not leave them sleeping beside the rest of the suite
+        for pid in filter(pid_alive, pids):
+            os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,131 @@
+"""The processes a script starts: nothing it leaves behind outlives it, or disturbs the next measurement.
+
+The runner starts each worker in its own session, so a process-group kill reaches whatever the script forked.
+A process that leaves the group (`setsid`, a daemon that double-forks) is found another way: the worker makes
+itself a child subreaper (Linux), so an orphan below it is re-parented to the worker instead of to init, and
+the whole tree can be read from /proc, starting at the worker's pid, for as long as the worker lives.
+Elsewhere only the process group is ended.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+_LINUX = sys.platform.startswith("linux")
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _prctl(option: int, value: int) -> bool:
+    if not _LINUX:
+        return False
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def die_with_parent(parent_pid: int | None) -> None:
+    """End this worker if the benchit process that started it dies (`kill -9` of the parent, a lost terminal).
+
+    Otherwise the orphan would go on building and measuring beside the user's next run, disturbing its
+    timings, with no timeout to end it. Linux: the kernel sends SIGKILL; the state of a build it was in says
+    `running`, so the next run rebuilds it. Elsewhere nothing is set.
+    """
+    if not parent_pid or not _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL)):
+        return
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+
+
+def become_subreaper() -> None:
+    """Orphans below this process are re-parented to it, not to init: `descendants()` still finds them."""
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid`, read from /proc (Linux; elsewhere none are found)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:  # ended meanwhile
+            continue
+        # "pid (command) state ppid ...": the command may hold spaces and parentheses
+        fields = stat.rpartition(b")")[2].split()
+        if len(fields) > 1 and fields[0] != b"Z":
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _signal(pids: list[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def end_descendants(grace: float = 1.0) -> None:
+    """End every process this one started (or adopted as their subreaper): SIGTERM, then SIGKILL after `grace`."""
+    tree = descendants(os.getpid())
+    if not tree:
+        return
+    _signal(tree, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        alive = set(descendants(os.getpid()))
+        if not (tree := [pid for pid in tree if pid in alive]):
+            return
+        time.sleep(0.02)
+    _signal(tree, signal.SIGKILL)
+
+
+def end_worker(child: subprocess.Popen, grace: float = 5.0) -> None:
+    """End a worker and everything its script started: SIGTERM, then SIGKILL after `grace` seconds.
+
+    The tree is read before each signal, while the worker still holds it together: once the worker is gone,
+    its orphans belong to init and nothing links them to this run any more.
+    """
+    tree: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        tree = sorted(set(tree) | set(descendants(child.pid)))
+        try:
+            os.killpg(child.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        _signal(tree, sig)
+        try:
+            child.wait(timeout=grace)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    # Whatever ignored SIGTERM outlives the worker: its group, and the processes seen below it.
+    end_group(child)
+    _signal(tree, signal.SIGKILL)
+
+
+def end_group(child: subprocess.Popen) -> None:
+    """SIGKILL what is left of a finished worker's process group (a worker killed by a signal cleans up nothing)."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
