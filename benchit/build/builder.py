@@ -168,12 +168,20 @@ def _reuse(build, state: dict) -> BuildResult | str | None:
     needed = [build.dir / a for a in _heavy(state.get("artifacts"))]
     if onnx_file is None or not onnx_file.is_file() or not all(p.is_file() for p in needed):
         return "build files are missing"  # lean cache or a deleted artifact: never a cache hit on missing files
-    sizes = state.get("artifact_bytes") or {}
+    sizes, digests = state.get("artifact_bytes") or {}, state.get("artifact_sha256") or {}
     for path in dict.fromkeys([onnx_file, *needed]):
         name = str(path.relative_to(build.dir))
         expected, actual = sizes.get(name) if isinstance(sizes, dict) else None, path.stat().st_size
         if isinstance(expected, int) and actual != expected:
             return f"{name} is damaged ({actual} bytes; the build wrote {expected})"
+    # The files the benchmark reads (the model, its external data, the inputs) must also hold what the build
+    # wrote, byte for byte: an in-place change keeps the size. SHA-256 reads ~1.7 GB/s here.
+    used = [p for p in needed if p.name.startswith(onnx_file.name) or p == build.inputs_path]
+    for path in dict.fromkeys([onnx_file, *used]):
+        name = str(path.relative_to(build.dir))
+        expected = digests.get(name) if isinstance(digests, dict) else None
+        if isinstance(expected, str) and file_sha256(path) != expected:
+            return f"{name} is damaged (its contents changed since the build wrote it)"
     try:
         with np.load(build.inputs_path, allow_pickle=False) as data:
             inputs = {name: data[name] for name in data.files}
@@ -181,6 +189,14 @@ def _reuse(build, state: dict) -> BuildResult | str | None:
         return f"inputs.npz cannot be read safely ({one_line(error, 120)})"
     return BuildResult(status=state["build_status"], from_cache=True, onnx_file=onnx_file, inputs=inputs,
                        warnings=list(state.get("warnings") or []), state=state)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _unwritable(ctx: BuildContext, stage: str, error: OSError, fallback_log_dir: Path | None) -> BuildResult:
@@ -308,6 +324,7 @@ def _finish(result: BuildResult, state: dict, ctx: BuildContext, status: str, bu
     state["artifacts"] = sorted(str(p.relative_to(ctx.build.dir)) for p in ctx.build.dir.rglob("*")
                                 if p.is_file() and not p.name.endswith(".yaml") and not p.name.startswith("."))
     state["artifact_bytes"] = {a: (ctx.build.dir / a).stat().st_size for a in _heavy(state["artifacts"])}
+    state["artifact_sha256"] = {a: file_sha256(ctx.build.dir / a) for a in _heavy(state["artifacts"])}
     write_yaml(ctx.build.state_path, state)
     if state["validation"]:  # also in the stats, beside the benchmarks of this build's file
         stats = ctx.build.load_stats()

@@ -1,9 +1,11 @@
-"""A damaged cache: truncated or zero-byte ONNX, malformed or empty state, missing inputs, a build from a future
-benchit, YAML that tries to construct Python objects, inputs that would need pickle. Each is detected (size,
-schema and safe-loading checks), shown by `cache stats`/`report` without a crash, and rebuilt by the next run,
-which also reuses the builds that are intact."""
+"""A damaged cache: truncated, zero-byte or changed ONNX, malformed or empty state, missing inputs, a build from a
+future benchit, YAML that tries to construct Python objects, inputs that would need pickle. Each is detected (size,
+checksum, schema and safe-loading checks), shown by `cache stats`/`report` without a crash, and rebuilt by the next
+run, which also reuses the builds that are intact."""
 
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 import pytest
@@ -21,6 +23,13 @@ STATE = f"{HELLO}/{HELLO}_state.yaml"
 def _truncate(cache):
     data = (cache / ONNX).read_bytes()
     (cache / ONNX).write_bytes(data[: len(data) // 2])
+
+
+def _same_size_change(cache):
+    data = bytearray((cache / ONNX).read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 16] = bytes(b ^ 0xFF for b in data[middle:middle + 16])
+    (cache / ONNX).write_bytes(bytes(data))  # an in-place edit or bit rot: the size is unchanged
 
 
 def _zero(cache):
@@ -51,12 +60,14 @@ def _pickle_inputs(cache):
     np.savez(inputs, x=np.array([{"a": 1}, None], dtype=object))  # needs pickle to load
     data = state(cache)  # the state agrees with the new file: only the no-pickle rule can refuse it
     data["artifact_bytes"]["inputs.npz"] = inputs.stat().st_size
+    data["artifact_sha256"]["inputs.npz"] = hashlib.sha256(inputs.read_bytes()).hexdigest()
     (cache / STATE).write_text(yaml.safe_dump(data))
 
 
 FAULTS = {
     "truncated onnx": (_truncate, "is damaged"),
     "zero-byte onnx": (_zero, "is damaged (0 bytes"),
+    "same-size change": (_same_size_change, f"onnx/{HELLO}.onnx is damaged (its contents changed"),
     "malformed state": (_malformed_state, "unreadable state file"),
     "empty state": (_empty_state, "unreadable state file"),
     "missing inputs": (_missing_inputs, "build files are missing"),
