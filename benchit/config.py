@@ -58,6 +58,7 @@ class MeasurementConfig:
     min_seconds: float = 0.5
     max_seconds: float = 10.0
     cv_warning: float = 0.10  # coefficient of variation above which the result is flagged unstable
+    exclusive: bool = True  # no other benchit process on this machine builds or measures meanwhile
 
 
 @dataclass

@@ -23,6 +23,7 @@ from benchit.build.tensors import feeds_for, flatten_arrays, max_errors, short_f
 from benchit.cache.files import build_lock, write_yaml
 from benchit.cache.layout import SUPPORTED_STATE_VERSION  # the one state version: written here, read by cache/report
 from benchit.capture import redirect_output
+from benchit.quiet import machine_lock
 from benchit.version import __version__
 
 
@@ -117,7 +118,8 @@ def build_invocation(
                                                         "and cache.rebuild=never")
         reason = "cache.rebuild=always" if rebuild == "always" else reason
         try:
-            return _build(ctx, sequence, key, strict, extra_state or {}, reason)
+            with machine_lock(exclusive=False, waiting_for="measuring"):  # never build beside a measurement
+                return _build(ctx, sequence, key, strict, extra_state or {}, reason)
         except OSError as error:  # the folder, the state or a log cannot be written
             return _unwritable(ctx, ctx.facts.get("_current_stage") or first, error, fallback_log_dir)
     finally:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from benchit.devices.measure import Measurement, measure
+from benchit.quiet import machine_lock
 
 
 class DeviceUnavailable(Exception):
@@ -62,6 +63,12 @@ class Device:
         return float(self.measurement.get("cv_warning", 0.10))
 
     def _measure(self, fn, timed_call=None) -> Measurement:
-        """Time `fn` with this device's measurement settings (conf/device/*.yaml: measurement)."""
-        settings = {k: v for k, v in self.measurement.items() if k != "cv_warning"}
-        return measure(fn, timed_call=timed_call, **settings)
+        """Time `fn` with this device's measurement settings (conf/device/*.yaml: measurement).
+
+        With `exclusive` (the default) no other benchit process on this machine builds or measures meanwhile.
+        """
+        settings = {k: v for k, v in self.measurement.items() if k not in ("cv_warning", "exclusive")}
+        if not self.measurement.get("exclusive", True):
+            return measure(fn, timed_call=timed_call, **settings)
+        with machine_lock(exclusive=True, waiting_for="building or measuring"):
+            return measure(fn, timed_call=timed_call, **settings)
