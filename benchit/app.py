@@ -7,6 +7,7 @@ into overrides), so there is exactly one code path for a run.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -174,6 +175,13 @@ def explain_config_error(error: Exception) -> str:
         if missing_class or missing_config:
             return f"this launcher needs {module}, which is not installed: pip install 'benchit[{extra}]'"
     message = str(error)
+    unknown_key = _explain_unknown_key(text)
+    if unknown_key:
+        return unknown_key
+    merging = _MERGING.match(message)
+    if merging and error.__cause__ is not None:  # "Error merging override k=v" + why: say it once, on one line
+        cause = str(error.__cause__).splitlines()[0].strip()
+        return f"{merging.group(1)}: {cause} (see `benchit --help`)"
     if "Available options in" in message:  # Hydra's MissingConfigException: options one per line, then paths
         head, _, rest = message.partition("Available options in")
         options = [line.strip() for line in rest.split("Config search path:")[0].splitlines()[1:] if line.strip()]
@@ -185,3 +193,35 @@ def explain_config_error(error: Exception) -> str:
     keep = [line for line in lines if not line.startswith(("full_key:", "object_type=", "reference_type="))]
     text = "; ".join(dict.fromkeys(keep))
     return text + " (see `benchit --help`)"
+
+
+_COULD_NOT_OVERRIDE = re.compile(r"Could not override '([^']+)'")
+_KEY_NOT_IN = re.compile(r"Key '([^']+)' (?:is )?not in (?:'(\w+)'|struct)")
+_MERGING = re.compile(r"Error merging override (\S+)")
+
+
+def _explain_unknown_key(text: str) -> str | None:
+    """`device.measurement.min_secs: no such key (did you mean min_seconds? ...)` for Hydra's three-part message.
+
+    In a typed group (a dataclass schema) the key is misspelt: name the close one and the real ones. In a free
+    mapping (`device.provider_options`) a new key needs Hydra's `+`."""
+    override, missing = _COULD_NOT_OVERRIDE.search(text), _KEY_NOT_IN.search(text)
+    if not override or not missing:
+        return None
+    import dataclasses
+    import difflib
+
+    from benchit import config
+
+    key, schema = override.group(1), getattr(config, missing.group(2) or "", None)
+    known = [f.name for f in dataclasses.fields(schema) if not f.name.startswith("_")] \
+        if dataclasses.is_dataclass(schema) else []
+    hints = []
+    close = difflib.get_close_matches(missing.group(1), known, n=1)
+    if close:
+        hints.append(f"did you mean {close[0]}?")
+    if known:
+        hints.append(f"keys there: {', '.join(known)}")
+    if known:  # a typed group: a new key there would be ignored, so do not suggest adding one
+        return f"{key}: no such key ({' '.join(hints)})"
+    return f"{key}: no such key; +{key}=VALUE adds it (e.g. a provider option)"
