@@ -64,65 +64,6 @@ def test_calls_after_stop_are_not_counted_and_hooks_are_removed(tmp_path):
     assert info.invocations[0].calls == 1
 
 
-FORWARD_SCRIPT = """
-    import torch
-
-    class Encoder(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc = torch.nn.Linear(8, 8)
-
-        def forward(self, x):
-            return torch.relu(self.fc(x))
-
-    class Net(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.encoder = Encoder()
-            self.head = torch.nn.Linear(8, 4)
-
-        def forward(self, x):
-            return self.head(self.encoder.forward(x))  # a direct .forward() inside the model, too
-
-    class Scaled(torch.nn.Linear):  # a subclass whose forward calls super().forward()
-        def forward(self, x):
-            return super().forward(x) * 2
-
-    net = Net()
-    x = torch.ones(1, 8)
-    net.forward(x)  # skips __call__
-    net(x)
-    Scaled(8, 2).forward(x)
-"""
-
-
-def test_direct_forward_calls_count_as_calls_of_that_model(tmp_path):
-    import torch
-
-    linear_forward = torch.nn.Linear.forward
-    recorder, outcome = _record(tmp_path, FORWARD_SCRIPT, max_depth=1)
-    assert not outcome.failed, outcome
-    found = {(info.name, info.depth): info for info in recorder.models}
-    assert set(found) == {("net", 0), ("encoder", 1), ("head", 1), ("scaled", 0)}, found
-    assert [inv.calls for inv in found["net", 0].invocations] == [2]  # net.forward(x) and net(x): one signature
-    assert found["net", 0].invocations[0].arg_names == ["x"]
-    assert [inv.calls for inv in found["encoder", 1].invocations] == [2]  # reached through .forward()
-    assert [inv.calls for inv in found["scaled", 0].invocations] == [1]  # super().forward() is not a second call
-    assert found["scaled", 0].invocations[0].outputs is not None
-    # the classes are as they were: no wrapper of the recorder is left on them
-    assert torch.nn.Linear.forward is linear_forward
-    for info in recorder.models:
-        assert not hasattr(type(info.model).forward, "__wrapped__"), type(info.model)
-    assert vars(type(found["scaled", 0].model))["forward"].__qualname__ == "Scaled.forward"
-    assert vars(type(found["net", 0].model))["forward"].__qualname__ == "Net.forward"
-
-
-def test_direct_forward_below_max_depth_is_not_recorded(tmp_path):
-    recorder, outcome = _record(tmp_path, FORWARD_SCRIPT, max_depth=0)
-    assert not outcome.failed, outcome
-    assert sorted(info.name for info in recorder.models) == ["net", "scaled"]
-
-
 def test_captured_inputs_are_copies_and_inference_tensors_become_normal(tmp_path):
     recorder, _ = _record(tmp_path, """
         import torch

@@ -1,8 +1,7 @@
 """Hooks that record model calls while a user's script runs.
 
 torch.nn.Module.__call__ is wrapped (global forward hooks cannot see keyword arguments), and so is
-Module.__init__ (to know where each model was created, and to wrap the `forward` of each module class the
-script instantiates, so that `model.forward(x)`, which skips __call__, counts too); for Keras, Layer.__call__ and
+Module.__init__ (to know where each model was created); for Keras, Layer.__call__ and
 Layer.__init__ (see keras_support). Each is installed the moment the script imports its
 framework, through an import hook, and removed when the script ends, so calls that benchit itself
 makes afterwards (export, validation, benchmarking) are never counted.
@@ -13,7 +12,6 @@ signature (shapes and dtypes of the arguments), a dictionary look-up and two clo
 
 from __future__ import annotations
 
-import functools
 import importlib.abc
 import os
 import re
@@ -30,7 +28,6 @@ from typing import Any, Callable
 from benchit.analysis.models import Invocation, ModelInfo, model_hash
 
 _ANALYSIS_DIR = str(Path(__file__).resolve().parent) + os.sep
-_MISSING = object()
 _BENCHIT_DIR = str(Path(__file__).resolve().parent.parent) + os.sep
 
 
@@ -166,12 +163,12 @@ class ModelRecorder:
         recorder, local, fast, max_depth = self, self._local, self._fast, self.max_depth
         tensor, call_counted = torch_module.Tensor, self._call_counted
 
-        def enter(module, call, args, kwargs):
+        def __call__(module, *args, **kwargs):
             # The hot path, kept short: calls below max_depth cost one list length; a signature seen
             # before costs its key (shapes and dtypes) and a dictionary look-up.
             stack = local.stack
             if len(stack) > max_depth or not recorder._active:
-                return call(module, *args, **kwargs)
+                return original_call(module, *args, **kwargs)
             try:
                 if not kwargs and len(args) == 1 and type(args[0]) is tensor:  # the most common call: model(x)
                     key = (id(module), args[0].shape, args[0].dtype)
@@ -182,40 +179,13 @@ class ModelRecorder:
             except TypeError:  # an unhashable value inside the signature
                 key, invocation = None, None
             if invocation is not None:
-                return call_counted(stack, module, invocation, call, args, kwargs)
-            return recorder._first_call(key, stack, module, "pytorch", call, args, kwargs)
-
-        def __call__(module, *args, **kwargs):
-            return enter(module, original_call, args, kwargs)
-
-        wrapped: dict[type, Any] = {}  # class -> its forward as it was in the class's own __dict__ (or _MISSING)
-
-        def wrap_forward(cls) -> None:
-            """`model.forward(x)` skips __call__: wrap the class's forward so that such a call counts as one.
-
-            Through __call__ the model is already on top of the stack (or deeper than max_depth): the
-            wrapper only passes the call on."""
-            original_forward = cls.forward
-            wrapped[cls] = cls.__dict__.get("forward", _MISSING)
-
-            @functools.wraps(original_forward)
-            def forward(module, *args, **kwargs):
-                stack = local.stack
-                if (stack and stack[-1] is module) or len(stack) > max_depth or not recorder._active:
-                    return original_forward(module, *args, **kwargs)
-                return enter(module, original_forward, args, kwargs)
-
-            cls.forward = forward
-
-        unimplemented = getattr(module_cls, "_forward_unimplemented", None)  # containers: ModuleList, ModuleDict
+                return call_counted(stack, module, invocation, original_call, args, kwargs)
+            return recorder._first_call(key, stack, module, "pytorch", original_call, args, kwargs)
 
         def __init__(module, *args, **kwargs):
             original_init(module, *args, **kwargs)
             if recorder._active:
                 recorder._remember_location(module, sys._getframe(1))
-                cls = type(module)
-                if cls not in wrapped and cls is not module_cls and cls.forward is not unimplemented:
-                    wrap_forward(cls)
 
         module_cls.__call__ = __call__
         module_cls.__init__ = __init__
@@ -223,12 +193,6 @@ class ModelRecorder:
         def undo():
             module_cls.__call__ = original_call
             module_cls.__init__ = original_init
-            for cls, own in wrapped.items():
-                if own is _MISSING:
-                    del cls.forward
-                else:
-                    cls.forward = own
-            wrapped.clear()
 
         self._undo.append(undo)
 
