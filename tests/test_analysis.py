@@ -280,6 +280,17 @@ def test_exit_zero_and_no_model_are_not_failures(benchit):
 
 
 # ---------------------------------------------------------------------------------------- real architectures
+def test_a_script_that_traces_and_exports_its_model_runs_as_with_python(benchit):
+    # torch.jit.trace under the recorder once failed its own sanity check (the recorder's reads were traced)
+    proc = benchit(f"input.script={DATA / 'traced_models.py'}", "sequence=default",
+                   "device.measurement.min_seconds=0.05", check=True)
+    assert "traced (1, 4)" in proc.stdout and "exported (1, 4)" in proc.stdout
+    blocks = _blocks(proc.stdout)
+    assert {"traced", "exported"} <= set(blocks), list(blocks)
+    for name in ("traced", "exported"):  # a TracedModule, and a GraphModule that has no eval()
+        assert _one(blocks, name)["Status"].startswith("Model successfully benchmarked"), name
+
+
 def test_transformers_bert_gpt2_t5_from_small_configs(benchit):
     pytest.importorskip("transformers", reason="transformers is a test dependency")
     script = DATA / "transformers_models.py"

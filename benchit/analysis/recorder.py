@@ -162,12 +162,15 @@ class ModelRecorder:
         original_call, original_init = module_cls.__dict__["__call__"], module_cls.__dict__["__init__"]
         recorder, local, fast, max_depth = self, self._local, self._fast, self.max_depth
         tensor, call_counted = torch_module.Tensor, self._call_counted
+        # torch.jit.trace in the script runs the model to record a graph: not a call of the script's, and
+        # anything the recorder did meanwhile (reading shapes, copying outputs) would end up in the graph.
+        jit_tracing = getattr(torch_module._C, "_get_tracing_state", lambda: None)
 
         def __call__(module, *args, **kwargs):
             # The hot path, kept short: calls below max_depth cost one list length; a signature seen
             # before costs its key (shapes and dtypes) and a dictionary look-up.
             stack = local.stack
-            if len(stack) > max_depth or not recorder._active:
+            if len(stack) > max_depth or not recorder._active or jit_tracing():
                 return original_call(module, *args, **kwargs)
             try:
                 if not kwargs and len(args) == 1 and type(args[0]) is tensor:  # the most common call: model(x)

@@ -74,7 +74,10 @@ class ExportModel(Stage):
         if self.exporter in ("tf2onnx", "keras"):
             raise ValueError(f"exporter={self.exporter} is for Keras models; this is a PyTorch model")
         was_training = bool(getattr(ctx.model, "training", False))
-        ctx.model.eval()
+        try:
+            ctx.model.eval()
+        except NotImplementedError:  # torch.export's ExportedProgram.module() has no modes: it stays as traced
+            was_training = False
         fallback = None
         try:
             if self.exporter in ("auto", "dynamo"):
