@@ -64,6 +64,35 @@ def test_calls_after_stop_are_not_counted_and_hooks_are_removed(tmp_path):
     assert info.invocations[0].calls == 1
 
 
+def test_a_direct_forward_call_is_named_in_the_sub_modules_it_exposes(tmp_path):
+    # net.forward(x) skips __call__: the recorder sees fc1 and fc2 as models, and says why beside them
+    recorder, outcome = _record(tmp_path, """
+        import torch
+
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = torch.nn.Linear(8, 16)
+                self.fc2 = torch.nn.Linear(16, 4)
+
+            def forward(self, x):
+                return self.fc2(torch.relu(self.fc1(x)))
+
+        net, other = Net(), torch.nn.Linear(8, 8)
+        x = torch.ones(1, 8)
+        net.forward(x)
+        other(x)
+        Net()(x)
+    """)
+    assert not outcome.failed, outcome
+    notes = {info.name: info.location_note for info in recorder.models}
+    assert set(notes) == {"net.fc1", "net.fc2", "other", "net"}, notes
+    for name in ("net.fc1", "net.fc2"):
+        assert notes[name] == ("called inside Net.forward, which the script called directly: call the model "
+                               "itself, not .forward(), to benchmark Net"), notes
+    assert notes["other"] == "" and notes["net"] == ""  # called as models: nothing to explain
+
+
 def test_captured_inputs_are_copies_and_inference_tensors_become_normal(tmp_path):
     recorder, _ = _record(tmp_path, """
         import torch

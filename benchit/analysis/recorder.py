@@ -320,6 +320,12 @@ class ModelRecorder:
         location, note = self._locations.get(model), ""
         if location is None and depth == 0:  # made outside the script's view (deepcopy, torch.load...)
             location, note = self._user_site(), "first call; created outside the script"
+        owner = _direct_forward_owner(model, sys._getframe(1)) if depth == 0 and framework == "pytorch" else None
+        if owner is not None:
+            outer = type(owner).__name__
+            why = (f"called inside {outer}.forward, which the script called directly: call the model itself, "
+                   f"not .forward(), to benchmark {outer}")
+            note = f"{note}; {why}" if note else why
         return ModelInfo(
             model=model,
             framework=framework,
@@ -443,6 +449,22 @@ class ModelRecorder:
         if filename.startswith(self.script_dir):  # unless a library folder lies inside the script's folder
             return any(filename.startswith(d) and len(d) > len(self.script_dir) for d in _LIBRARY_DIRS)
         return filename.startswith(_BENCHIT_DIR) or filename.startswith(_LIBRARY_DIRS)
+
+
+def _direct_forward_owner(model, frame, limit: int = 60):
+    """The module whose forward is running without a call (`net.forward(x)` in the script), if `model` is one of
+    its sub-modules: the recorder then sees the sub-module as a model of its own, and says why."""
+    for _ in range(limit):
+        if frame is None:
+            return None
+        owner = frame.f_locals.get("self") if frame.f_code.co_name == "forward" else None
+        if owner is not None and owner is not model and hasattr(owner, "modules"):
+            try:
+                return owner if any(m is model for m in owner.modules()) else None
+            except Exception:  # a module that cannot list its sub-modules: no claim
+                return None
+        frame = frame.f_back
+    return None
 
 
 def _sub_name(top, model, framework: str) -> str | None:
