@@ -216,12 +216,9 @@ def _explain_unknown_key(text: str) -> str | None:
     key, schema = override.group(1), getattr(config, missing.group(2) or "", None)
     known = [f.name for f in dataclasses.fields(schema) if not f.name.startswith("_")] \
         if dataclasses.is_dataclass(schema) else []
-    hints = []
+    if not known:  # a free mapping: a new key needs Hydra's +
+        return f"{key}: no such key; +{key}=VALUE adds it (e.g. a provider option)"
+    # a typed group: a new key there would be ignored, so do not suggest adding one
     close = difflib.get_close_matches(missing.group(1), known, n=1)
-    if close:
-        hints.append(f"did you mean {close[0]}?")
-    if known:
-        hints.append(f"keys there: {', '.join(known)}")
-    if known:  # a typed group: a new key there would be ignored, so do not suggest adding one
-        return f"{key}: no such key ({' '.join(hints)})"
-    return f"{key}: no such key; +{key}=VALUE adds it (e.g. a provider option)"
+    guess = f"did you mean {close[0]}? " if close else ""
+    return f"{key}: no such key ({guess}keys there: {', '.join(known)})"

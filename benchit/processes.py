@@ -108,10 +108,7 @@ def end_worker(child: subprocess.Popen, grace: float = 5.0) -> None:
     tree: list[int] = []
     for sig in (signal.SIGTERM, signal.SIGKILL):
         tree = sorted(set(tree) | set(descendants(child.pid)))
-        try:
-            os.killpg(child.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+        _signal_group(child.pid, sig)
         _signal(tree, sig)
         try:
             child.wait(timeout=grace)
@@ -125,7 +122,11 @@ def end_worker(child: subprocess.Popen, grace: float = 5.0) -> None:
 
 def end_group(child: subprocess.Popen) -> None:
     """SIGKILL what is left of a finished worker's process group (a worker killed by a signal cleans up nothing)."""
+    _signal_group(child.pid, signal.SIGKILL)
+
+
+def _signal_group(pgid: int, sig: int) -> None:
     try:
-        os.killpg(child.pid, signal.SIGKILL)
+        os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass

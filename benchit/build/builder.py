@@ -325,8 +325,9 @@ def _finish(result: BuildResult, state: dict, ctx: BuildContext, status: str, bu
                           if ctx.onnx_file is not None and ctx.onnx_file.exists() else None)
     state["artifacts"] = sorted(str(p.relative_to(ctx.build.dir)) for p in ctx.build.dir.rglob("*")
                                 if p.is_file() and not p.name.endswith(".yaml") and not p.name.startswith("."))
-    state["artifact_bytes"] = {a: (ctx.build.dir / a).stat().st_size for a in _heavy(state["artifacts"])}
-    state["artifact_sha256"] = {a: file_sha256(ctx.build.dir / a) for a in _heavy(state["artifacts"])}
+    heavy = _heavy(state["artifacts"])
+    state["artifact_bytes"] = {a: (ctx.build.dir / a).stat().st_size for a in heavy}
+    state["artifact_sha256"] = {a: file_sha256(ctx.build.dir / a) for a in heavy}
     write_yaml(ctx.build.state_path, state)
     if state["validation"]:  # also in the stats, beside the benchmarks of this build's file
         stats = ctx.build.load_stats()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ class Device:
         With `exclusive` (the default) no other benchit process on this machine builds or measures meanwhile.
         """
         settings = {k: v for k, v in self.measurement.items() if k not in ("cv_warning", "exclusive")}
-        if not self.measurement.get("exclusive", True):
-            return measure(fn, timed_call=timed_call, **settings)
-        with machine_lock(exclusive=True, waiting_for="building or measuring"):
+        quiet = (machine_lock(exclusive=True, waiting_for="building or measuring")
+                 if self.measurement.get("exclusive", True) else contextlib.nullcontext())
+        with quiet:
             return measure(fn, timed_call=timed_call, **settings)
