@@ -16,7 +16,9 @@ import os
 import sys
 from pathlib import Path
 
-from benchit.config import GROUPS, group_options
+from benchit.commands.parser import OneLineParser, UsageError, flag_suggestion
+from benchit.config_groups import GROUPS, check_group_options, config_dirs_in, group_options
+from benchit.errors import EXIT_USAGE
 from benchit.overrides import hydra_quote, hydra_value, to_overrides
 
 HELP = """\
@@ -42,6 +44,7 @@ Usage, tutorial form (translated into the same overrides, the same run):
     --sequence NAME        sequence=NAME              --sequence-file F    sequence.file=F
     --build-only           mode=build                 --analyze-only       mode=analyze
     --max-depth N          max_depth=N                --script-args "..."  input.script_args="..."
+    --batch-size N         batch_size=N: re-batch every model's inputs to N samples (a build config each)
     -s, --search-dir DIR   look for SCRIPT in DIR     --all                every script in the search dir
     --timeout SECONDS      timeout=SECONDS            --labels K::V ...    input.labels=[K::V,...]
     --verbose              full tracebacks on the console
@@ -55,7 +58,7 @@ Other commands:
 
 Config groups (options shipped in conf/; add your own with --config-dir):
 {groups}
-Top-level keys: mode (analyze | build | benchmark), max_depth, timeout, verbose, resume.
+Top-level keys: mode (analyze | build | benchmark), max_depth, batch_size, timeout, verbose, resume.
 The cache: cache.dir, else $BENCHIT_CACHE_DIR, else ~/.cache/benchit.
 Each run's config and results go to <cache>/runs/<time>_<id>/ (sweeps: <cache>/sweeps/...); the path is printed.
 Docs: docs/ in the repository (getting started, configuration, ...). Hydra's own help: benchit --hydra-help
@@ -85,22 +88,23 @@ def _dispatch(argv: list[str]) -> int:
         print(f"benchit {__version__}")
         return 0
     if argv and argv[0] == "cache":
-        from benchit.cache.commands import main as cache_main
+        from benchit.commands.cache import main as cache_main
 
         return cache_main(argv[1:])
     if argv and argv[0] == "report":
-        from benchit.report.commands import main as report_main
+        from benchit.commands.report import main as report_main
 
         return report_main(argv[1:])
     if argv and argv[0] in ("-h", "--help", "help"):
-        print_help(_config_dirs(argv))
+        print_help(config_dirs_in(argv))
         return 0
     if argv and (argv[0] == "benchmark" or _looks_like_script(argv[0]) or _has_tutorial_flag(argv)):
         try:
-            overrides = translate_tutorial_args(argv[1:] if argv[0] == "benchmark" else argv)
+            overrides = translate_tutorial_args(argv[1:] if argv[0] == "benchmark" else argv,
+                                                need_script=argv[0] == "benchmark")
         except UsageError as error:
             print(f"benchit: error: {error}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         return _run(overrides)
     return _run(argv)
 
@@ -115,15 +119,27 @@ HYDRA_FLAGS = {"-h", "--help", "--hydra-help", "--version", "-c", "--cfg", "--re
 def _run(argv: list[str]) -> int:
     unknown = [a for a in argv if a.startswith("-") and a.split("=", 1)[0] not in HYDRA_FLAGS]
     if unknown:
-        print(f"benchit: error: unknown flag {unknown[0]} (see `benchit --help`)", file=sys.stderr)
-        return 2
-    problem = check_group_options(argv)
+        print(f"benchit: error: unknown flag {unknown[0]}{flag_suggestion(unknown[0], _tutorial_parser())} "
+              "(see `benchit --help`)", file=sys.stderr)
+        return EXIT_USAGE
+    problem = check_group_options(argv) or _check_inputs(argv)
     if problem:
         print(f"benchit: error: {problem}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     from benchit.app import run_hydra  # imports Hydra: only now that a run starts
 
     return run_hydra(argv)
+
+
+def _check_inputs(argv: list[str]) -> str | None:
+    """Files named on the command line that can be checked before anything runs (a --sequence-file)."""
+    for arg in argv:
+        key, _, value = arg.partition("=")
+        if key.lstrip("+") == "sequence.file" and value not in ("", "null"):
+            from benchit.build.sequence import check_sequence_file
+
+            return check_sequence_file(value.strip("'\""))
+    return None
 
 
 def _has_tutorial_flag(argv: list[str]) -> bool:
@@ -136,45 +152,8 @@ def _looks_like_script(arg: str) -> bool:
     return not arg.startswith("-") and "=" not in arg and (arg.split("::")[0].endswith(".py") or "::" in arg)
 
 
-def _config_dirs(argv: list[str]) -> tuple[Path, ...]:
-    dirs = []
-    for i, arg in enumerate(argv):
-        if arg in ("--config-dir", "-cd") and i + 1 < len(argv):
-            dirs.append(Path(argv[i + 1]))
-        elif arg.startswith("--config-dir="):
-            dirs.append(Path(arg.split("=", 1)[1]))
-    return tuple(dirs)
-
-
-def check_group_options(argv: list[str]) -> str | None:
-    """`device=tpu` -> "unknown device 'tpu' (available: nvidia, x86)", before Hydra starts."""
-    config_dirs = _config_dirs(argv)
-    for arg in argv:
-        if arg.startswith("-") or "=" not in arg:
-            continue
-        key, value = arg.split("=", 1)
-        key = key.lstrip("+~")
-        if key not in GROUPS or value in ("", "null"):
-            continue
-        available = group_options(key, config_dirs)
-        for option in value.split(","):
-            if option.strip() and option.strip() not in available:
-                return (f"unknown {key} '{option.strip()}' (available: {', '.join(available) or 'none'}; "
-                        f"add your own with --config-dir)")
-    return None
-
-
-class UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, no usage dump
-        raise UsageError(message)
-
-
 def _tutorial_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="benchit benchmark", add_help=False)
+    p = OneLineParser(prog="benchit", add_help=False)
     p.add_argument("targets", nargs="*")
     p.add_argument("--device")
     p.add_argument("--runtime")
@@ -186,6 +165,7 @@ def _tutorial_parser() -> argparse.ArgumentParser:
     p.add_argument("--build-only", action="store_true")
     p.add_argument("--analyze-only", action="store_true")
     p.add_argument("--max-depth", type=int)
+    p.add_argument("--batch-size", type=int)
     p.add_argument("--script-args")
     p.add_argument("-s", "--search-dir")
     p.add_argument("--all", action="store_true")
@@ -196,12 +176,14 @@ def _tutorial_parser() -> argparse.ArgumentParser:
     return p
 
 
-def translate_tutorial_args(args: list[str]) -> list[str]:
-    """The tutorial's flags -> Hydra overrides. Extra `key=value` arguments pass through as they are."""
-    ns, unknown = _tutorial_parser().parse_known_args(args)
-    flags = [u for u in unknown if u.startswith("-")]
+def translate_tutorial_args(args: list[str], need_script: bool = False) -> list[str]:
+    """The tutorial's flags -> Hydra overrides. Extra `key=value` arguments pass through as they are, so the
+    forms mix: `benchit input=two_models --device x86` is `benchit input=two_models device=x86`."""
+    parser = _tutorial_parser()
+    ns, unknown = parser.parse_known_args(args)
+    flags = [u for u in unknown if u.startswith("-") and u.split("=", 1)[0] not in HYDRA_FLAGS]
     if flags:
-        raise UsageError(f"unknown flag {flags[0]} (see `benchit --help`)")
+        raise UsageError(f"unknown flag {flags[0]}{flag_suggestion(flags[0], parser)} (see `benchit --help`)")
     if ns.labels:  # `--labels a::b c::d key=value x.py`: nargs="+" also took the overrides and scripts after it
         ns.targets += [item for item in ns.labels if "::" not in item or "=" in item or item.endswith(".py")]
         ns.labels = [item for item in ns.labels if item not in ns.targets]
@@ -221,7 +203,7 @@ def translate_tutorial_args(args: list[str]) -> list[str]:
         if base is None:
             raise UsageError("--all needs a search directory: --all -s DIR")
         overrides += ["input.script=null", f"input.search_dir={hydra_quote(os.path.abspath(base))}"]
-    elif not scripts:
+    elif not scripts and need_script and not any(p.split("=", 1)[0].lstrip("+").startswith("input") for p in passthrough):
         raise UsageError("give a script to benchmark, e.g. `benchit benchmark examples/cli/scripts/hello_world.py`")
     if len(scripts) == 1 and not ns.all:
         overrides.append(f"input.script={hydra_quote(scripts[0])}")
@@ -245,6 +227,7 @@ def translate_tutorial_args(args: list[str]) -> list[str]:
         "sequence_file": ns.sequence_file,
         "mode": "build" if ns.build_only else "analyze" if ns.analyze_only else None,
         "max_depth": ns.max_depth,
+        "batch_size": ns.batch_size,
         "timeout": ns.timeout,
         "verbose": ns.verbose or None,
         "resume": ns.resume or None,

@@ -1,96 +1,34 @@
-"""Typed schemas for benchit's Hydra configuration, and where the shipped configs live.
+"""The root of benchit's typed configuration; each group's dataclass lives beside the code it configures.
 
-The root schema types every config group, so `input.scrpt=x` or `mode=fast` is an error that
-names the key or the allowed values, before any work starts. Stage and device objects are
-created from their `_target_` by the runner (hydra.utils.instantiate).
+    input     analysis/inputs.py   InputConfig       which scripts, hashes, labels
+    device    devices/base.py      DeviceConfig      _target_, runtime, threads, measurement (devices/measure.py)
+    sequence  build/sequence.py    SequenceConfig    stages (build/stages.py: one schema per stage), or a file
+    cache     cache/layout.py      CacheConfig       dir, lean, rebuild
+    build     build/sequence.py    BuildConfig       strict
+
+The schema types every key, so `input.scrpt=x` or `mode=fast` is an error that names the key or the allowed
+values before any work starts. The runner and the worker receive a `BenchitConfig` object
+(`OmegaConf.to_object`); the worker gets it through JSON (`to_data` / `from_data`).
 """
 
 from __future__ import annotations
 
+import enum
 import os
 from dataclasses import dataclass, field
-from enum import Enum
-from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Optional
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def _shipped_dir(name: str) -> Path:
-    """conf/ and examples/ are top-level in the repository and mapped into the package in a wheel."""
-    inside = PACKAGE_DIR / name
-    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+from benchit.analysis.inputs import InputConfig
+from benchit.build.sequence import BuildConfig, SequenceConfig
+from benchit.cache.layout import CacheConfig
+from benchit.config_groups import EXAMPLES_DIR
+from benchit.devices.base import DeviceConfig
 
 
-CONF_DIR = _shipped_dir("conf")
-EXAMPLES_DIR = _shipped_dir("examples")
-# Config groups that a user selects with `group=option`.
-GROUPS = ("input", "device", "sequence", "cache", "experiment")
-
-
-class Mode(Enum):
+class Mode(enum.Enum):
     analyze = "analyze"  # discover models only (tutorial: --analyze-only)
     build = "build"  # discover and build (tutorial: --build-only)
     benchmark = "benchmark"  # discover, build and benchmark (default)
-
-
-class Rebuild(Enum):
-    if_needed = "if_needed"  # reuse a successful build with the same model, inputs, sequence and version
-    always = "always"
-    never = "never"  # reuse whatever is there; fail if nothing is
-
-
-@dataclass
-class InputConfig:
-    script: Optional[str] = None  # one script
-    scripts: List[str] = field(default_factory=list)  # several scripts or globs
-    search_dir: Optional[str] = None  # every *.py in this folder (tutorial: --all -s DIR)
-    hashes: List[str] = field(default_factory=list)  # build/benchmark only these models (script.py::HASH)
-    script_args: str = ""  # sys.argv[1:] for the script
-    labels: List[str] = field(default_factory=list)  # keep only scripts whose labels match (key::value)
-
-
-@dataclass
-class MeasurementConfig:
-    warmup_iterations: int = 10
-    warmup_seconds: float = 0.05
-    min_iterations: int = 100
-    min_seconds: float = 0.5
-    max_seconds: float = 10.0
-    cv_warning: float = 0.10  # coefficient of variation above which the result is flagged unstable
-    exclusive: bool = True  # no other benchit process on this machine builds or measures meanwhile
-
-
-@dataclass
-class DeviceConfig:
-    _target_: str = "benchit.devices.x86.X86Device"
-    name: str = "x86"
-    runtime: str = "ort"
-    threads: Optional[int] = None
-    provider_options: Dict[str, Any] = field(default_factory=dict)
-    measurement: MeasurementConfig = field(default_factory=MeasurementConfig)
-
-
-@dataclass
-class SequenceConfig:
-    name: str = "default"
-    stages: List[Any] = field(default_factory=list)  # each a dict with `_target_` and the stage's parameters
-    file: Optional[str] = None  # a Python file whose get_sequence() replaces `stages` (tutorial: --sequence-file)
-    # Folders from which user stage modules (`_target_: my_stages.MyStage`) are imported; by default
-    # every --config-dir, so a stage module can sit beside the YAML that names it.
-    python_path: List[str] = field(default_factory=lambda: ["${benchit_config_dirs:}"])
-
-
-@dataclass
-class CacheConfig:
-    dir: str = "${oc.env:BENCHIT_CACHE_DIR,'~/.cache/benchit'}"
-    lean: bool = False  # delete heavy artifacts (ONNX, inputs) after benchmarking
-    rebuild: Rebuild = Rebuild.if_needed
-
-
-@dataclass
-class BuildConfig:
-    strict: bool = False  # a stage whose outputs differ from the framework's beyond its tolerance fails the build
 
 
 @dataclass
@@ -102,6 +40,7 @@ class BenchitConfig:
     build: BuildConfig = field(default_factory=BuildConfig)
     mode: Mode = Mode.benchmark
     max_depth: int = 0  # also discover/build/benchmark sub-modules down to this depth
+    batch_size: Optional[int] = None  # re-batch every model's inputs to this many samples (a build config each)
     timeout: float = 600.0  # seconds one script (analysis + builds + benchmarks) may take
     verbose: bool = False  # full tracebacks on the console
     resume: bool = False  # skip scripts already done with the same config (tutorial form: --resume)
@@ -111,14 +50,18 @@ _registered = False
 
 
 def register_configs() -> None:
-    """Register the schema and resolvers once per process (Hydra app, compose API, worker)."""
+    """Register the schemas and resolvers once per process (the Hydra app and the Python API)."""
     global _registered
     if _registered:
         return
     from hydra.core.config_store import ConfigStore
     from omegaconf import OmegaConf
 
-    ConfigStore.instance().store(name="benchit_schema", node=BenchitConfig)
+    from benchit.build.stages import register_stage_configs
+
+    store = ConfigStore.instance()
+    store.store(name="benchit_schema", node=BenchitConfig)
+    register_stage_configs(store)
     # ${example:cli/scripts/hello_world.py} -> the shipped example's absolute path
     OmegaConf.register_new_resolver("example", lambda rel: str(EXAMPLES_DIR / rel), replace=True)
     # ${expanduser:${cache.dir}}: Hydra makes output dirs as written, so '~' would become a folder named '~'.
@@ -138,11 +81,34 @@ def _config_dirs() -> str:
     return os.pathsep.join(s.path for s in sources if s.provider == "command-line" and s.schema == "file")
 
 
-def group_options(group: str, extra_dirs: tuple[Path, ...] = ()) -> list[str]:
-    """The options of a config group (YAML files in conf/<group>/ and in any --config-dir)."""
-    names = set()
-    for base in (CONF_DIR, *extra_dirs):
-        folder = Path(base) / group
-        if folder.is_dir():
-            names.update(p.stem for p in folder.glob("*.yaml"))
-    return sorted(names)
+def schema_classes() -> dict[str, type]:
+    """Every dataclass of the schema by name (an error names the one a misspelt key is missing from)."""
+    import dataclasses
+    import typing
+
+    from benchit.build.stage import config_schema
+    from benchit.build.stages import STAGE_CONFIGS
+
+    found: dict[str, type] = {}
+    todo = [BenchitConfig, *(config_schema(stage) for stage in STAGE_CONFIGS.values())]
+    while todo:
+        cls = todo.pop()
+        found[cls.__name__] = cls
+        for kind in typing.get_type_hints(cls).values():
+            if dataclasses.is_dataclass(kind) and kind.__name__ not in found:
+                todo.append(kind)
+    return found
+
+
+def to_object(cfg) -> BenchitConfig:
+    """The composed DictConfig as the typed BenchitConfig (interpolations resolved)."""
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_object(cfg)
+
+
+def load_config(data: dict) -> BenchitConfig:
+    """A BenchitConfig back from `to_data` (the worker's task file, results.json)."""
+    from benchit.records import from_data
+
+    return from_data(BenchitConfig, data)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from benchit.config import GROUPS
+from benchit.config_groups import GROUPS
 
 # option name -> config key
 OPTION_KEYS = {
@@ -26,6 +26,7 @@ OPTION_KEYS = {
     "search_dir": "input.search_dir",
     "labels": "input.labels",
     "max_depth": "max_depth",
+    "batch_size": "batch_size",
     "mode": "mode",
     "timeout": "timeout",
     "resume": "resume",

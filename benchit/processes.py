@@ -3,7 +3,7 @@
 The runner starts each worker in its own session, so a process-group kill reaches whatever the script forked.
 A process that leaves the group (`setsid`, a daemon that double-forks) is found another way: the worker makes
 itself a child subreaper (Linux), so an orphan below it is re-parented to the worker instead of to init, and
-the whole tree can be read from /proc, starting at the worker's pid, for as long as the worker lives.
+the whole tree can be read (psutil), starting at the worker's pid, for as long as the worker lives.
 Elsewhere only the process group is ended.
 """
 
@@ -50,30 +50,21 @@ def become_subreaper() -> None:
 
 
 def descendants(pid: int) -> list[int]:
-    """Every live process below `pid`, read from /proc (Linux; elsewhere none are found)."""
-    children: dict[int, list[int]] = {}
+    """Every live process below `pid` (psutil walks the kernel's process table; zombies are left out)."""
+    import psutil
+
     try:
-        entries = os.listdir("/proc")
-    except OSError:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
         return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
+    alive = []
+    for child in children:
         try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:  # ended meanwhile
+            if child.status() != psutil.STATUS_ZOMBIE:
+                alive.append(child.pid)
+        except psutil.Error:  # ended meanwhile
             continue
-        # "pid (command) state ppid ...": the command may hold spaces and parentheses
-        fields = stat.rpartition(b")")[2].split()
-        if len(fields) > 1 and fields[0] != b"Z":
-            children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    return alive
 
 
 def _signal(pids: list[int], sig: int) -> None:

@@ -32,14 +32,15 @@ def install(recorder, keras_module) -> Callable[[], None]:
     original_init = layer_cls.__dict__["__init__"]
 
     def __call__(layer, *args, **kwargs):
-        if not recorder._active or _symbolic(args, kwargs, keras_tensor):
+        if not recorder.active or _symbolic(args, kwargs, keras_tensor):
             return original_call(layer, *args, **kwargs)
-        return recorder._on_call(layer, "keras", original_call, args, kwargs)
+        return recorder.on_call(layer, "keras", original_call, args, kwargs)
 
     def __init__(layer, *args, **kwargs):
-        original_init(layer, *args, **kwargs)
-        if recorder._active:
-            recorder._remember_location(layer, sys._getframe(1))
+        with recorder.constructing():
+            original_init(layer, *args, **kwargs)
+        if recorder.active:
+            recorder.view.remember_location(layer, sys._getframe(1))
 
     model_cls = _model_class(keras_module)
     own_predict = "predict" in model_cls.__dict__  # else inherited from the backend's Trainer
@@ -47,11 +48,11 @@ def install(recorder, keras_module) -> Callable[[], None]:
 
     def predict(model, x=None, batch_size=None, *args, **kwargs):
         # predict() runs a traced graph, which the call hook cannot see: count its batches here
-        stack = recorder._local.stack
+        stack = recorder.call_stack()
         batch = _first_batch(x, batch_size or 32)
-        if not recorder._active or stack or batch is None:
+        if not recorder.active or stack or batch is None:
             return original_predict(model, x, batch_size, *args, **kwargs)
-        return recorder._on_batches(model, "keras", lambda: original_predict(model, x, batch_size, *args, **kwargs),
+        return recorder.on_batches(model, "keras", lambda: original_predict(model, x, batch_size, *args, **kwargs),
                                     batch, _batches(x, batch_size or 32))
 
     layer_cls.__call__ = __call__

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def model_hash(description: str) -> str:
@@ -87,3 +90,31 @@ class ModelInfo:
         self.model = None
         for inv in self.invocations:
             inv.release()
+
+
+def identify(info: ModelInfo) -> None:
+    """Hash, parameter count and size: computed after the first call, when the model is built."""
+    model = info.model
+    try:
+        if info.framework == "keras":
+            from benchit.analysis import keras_support
+
+            description = keras_support.summary(model)
+            info.params, info.param_bytes = keras_support.count_params(model)
+        else:
+            description = repr(model)
+            seen, params, size = set(), 0, 0
+            for p in model.parameters():
+                if id(p) in seen:
+                    continue
+                seen.add(id(p))
+                try:
+                    params += p.numel()
+                    size += p.numel() * p.element_size()
+                except (ValueError, RuntimeError):  # an uninitialized lazy parameter
+                    pass
+            info.params, info.param_bytes = int(params), int(size)
+    except Exception as error:  # a model whose repr or summary fails is still reported
+        description = f"{info.class_path} ({type(error).__name__})"
+    # A repr that shows an object's address (`<function f at 0x7f...>`) would change every run.
+    info.hash = model_hash(_ADDRESS.sub("", description))

@@ -8,25 +8,12 @@ import runpy
 import shlex
 import sys
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
-
-@dataclass
-class ScriptOutcome:
-    """How the script ended: "ok", "raised" (an exception) or "exited" (sys.exit with a non-zero code)."""
-
-    status: str = "ok"
-    message: str = ""  # the exception's last line, or "exited with code N"
-    location: str = ""  # "file, line N" where the exception was raised in the script
-    traceback: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return self.status != "ok"
+from benchit.records import ScriptEnd
 
 
-def run_script(script: str | os.PathLike, script_args: str = "") -> ScriptOutcome:
+def run_script(script: str | os.PathLike, script_args: str = "") -> ScriptEnd:
     """Execute the script as `__main__` with its folder first on sys.path and argv set.
 
     The current directory is left as it is; the script's exceptions and sys.exit calls are
@@ -38,17 +25,17 @@ def run_script(script: str | os.PathLike, script_args: str = "") -> ScriptOutcom
     sys.path.insert(0, os.path.dirname(script))
     try:
         runpy.run_path(script, run_name="__main__")
-        return ScriptOutcome()
+        return ScriptEnd()
     except SystemExit as exit_:
         code = exit_.code
         if code in (None, 0):
-            return ScriptOutcome()
+            return ScriptEnd()
         message = f"exited with code {code}" if isinstance(code, int) else f"exited: {code}"
-        return ScriptOutcome(status="exited", message=message, location=_location(exit_.__traceback__, script))
+        return ScriptEnd(status="exited", message=message, location=_location(exit_.__traceback__, script))
     except Exception as error:  # Ctrl-C (KeyboardInterrupt) is not caught: it stops benchit too
         tb = error.__traceback__
         lines = traceback.format_exception_only(type(error), error)
-        return ScriptOutcome(
+        return ScriptEnd(
             status="raised",
             message=lines[-1].strip() if lines else type(error).__name__,
             location=_location(tb, script),

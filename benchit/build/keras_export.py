@@ -7,7 +7,9 @@ with integer inputs. `model.export(format="onnx")` exports the first three, but 
 subclassed model with two inputs ("missing a required argument") and declares float inputs for an
 Embedding model that the script called with int32 ids. Both agree with Keras to ~1e-7. So tf2onnx
 is the primary path and `model.export` the recorded fallback; with a non-TensorFlow Keras backend
-(KERAS_BACKEND=torch) only `model.export` applies.
+(KERAS_BACKEND=torch) only `model.export` applies. A tf2onnx file that declares inputs the script never
+gave (it turned a constant into an input: EfficientNet's normalization) counts as a tf2onnx failure.
+Keyword arguments that are not tensors (`training=False`) are passed to the call as they are.
 """
 
 from __future__ import annotations
@@ -30,14 +32,18 @@ def export_keras(model: Any, args: tuple, kwargs: dict, target: Path, opset: int
         return "keras.export", None if exporter == "keras" else f"Keras backend is {backend}"
     try:
         _via_tf2onnx(model, args, kwargs, target, opset)
+        _check_inputs(target, args, kwargs)
         return "tf2onnx", None
     except Exception as error:
         if exporter == "tf2onnx":
             raise
-        from benchit.build.stages import one_line
+        import traceback
 
-        reason = one_line(error)
+        from benchit.errors import root_cause
+
+        reason = root_cause(error)
         print(f"benchit: tf2onnx failed ({reason}); falling back to keras model.export")
+        traceback.print_exc()
         _via_keras_export(model, target, opset)
         return "keras.export", reason
 
@@ -64,19 +70,42 @@ def _spec(value: Any, name: str):
     return tf.TensorSpec(array.shape, tf.as_dtype(array.dtype), name=name)
 
 
+def _is_tensor(value: Any) -> bool:
+    return hasattr(value, "shape") and hasattr(value, "dtype")
+
+
+def split_kwargs(kwargs: dict) -> tuple[dict, dict]:
+    """(tensor keyword arguments: graph inputs, the others: constants of the call such as training=False)."""
+    tensors = {k: v for k, v in kwargs.items() if _is_tensor(v)}
+    return tensors, {k: v for k, v in kwargs.items() if k not in tensors}
+
+
+def _check_inputs(target: Path, args: tuple, kwargs: dict) -> None:
+    import onnx
+
+    graph = onnx.load(str(target), load_external_data=False).graph
+    given = len(args) + len(split_kwargs(kwargs)[0])
+    extra = [i.name for i in graph.input][given:]
+    if extra:
+        raise ValueError(f"tf2onnx's file expects input '{extra[0]}' that the script never passed (a constant "
+                         "turned into an input)")
+
+
 def _via_tf2onnx(model: Any, args: tuple, kwargs: dict, target: Path, opset: int) -> None:
     import tensorflow as tf
     import tf2onnx
 
-    names = input_names(args, kwargs)
-    values = list(args) + list(kwargs.values())
+    tensor_kwargs, constants = split_kwargs(kwargs)
+    constants.setdefault("training", False)
+    names = input_names(args, tensor_kwargs)
+    values = list(args) + list(tensor_kwargs.values())
     if not values or any(np.asarray(v).dtype == object for v in values):
         raise TypeError("tf2onnx needs tensor inputs")
     signature = [_spec(v, n) for v, n in zip(values, names)]
-    n_args, keys = len(args), list(kwargs)
+    n_args, keys = len(args), list(tensor_kwargs)
 
     def call(*tensors):
-        return model(*tensors[:n_args], **dict(zip(keys, tensors[n_args:])), training=False)
+        return model(*tensors[:n_args], **dict(zip(keys, tensors[n_args:])), **constants)
 
     tf2onnx.convert.from_function(tf.function(call), input_signature=signature, opset=opset,
                                   output_path=str(target))

@@ -1,15 +1,33 @@
-"""Sequences: ordered stages, from config (`_target_` per stage) or from a Python sequence file."""
+"""Sequences: ordered stages, from config (a stage config per entry) or from a Python sequence file."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, List, Optional
 
-from benchit.build.stage import Stage
+from benchit.build.stage import Stage, stage_from_config
+from benchit.errors import root_cause
+
+
+@dataclass
+class SequenceConfig:
+    name: str = "default"
+    # Stage configs by key, in order (conf/sequence/default.yaml composes them from the `stage` group):
+    # `sequence.stages.export.opset=18`. A list of stage configs is accepted too.
+    stages: Any = field(default_factory=dict)
+    file: Optional[str] = None  # a Python file whose get_sequence() replaces `stages` (tutorial: --sequence-file)
+    # Folders from which user stage modules (`_target_: my_stages.MyStage`) are imported; by default
+    # every --config-dir, so a stage module can sit beside the YAML that names it.
+    python_path: List[str] = field(default_factory=lambda: ["${benchit_config_dirs:}"])
+
+
+@dataclass
+class BuildConfig:
+    strict: bool = False  # a stage whose outputs differ from the framework's beyond its tolerance fails the build
 
 
 @dataclass
@@ -28,32 +46,24 @@ class SequenceError(Exception):
     pass
 
 
-def load_sequence(config: dict) -> Sequence:
-    """Build the Sequence a `sequence` config describes: a `file` wins over `stages`.
+def load_sequence(config: SequenceConfig) -> Sequence:
+    """The Sequence a `sequence` config describes: a `file` wins over `stages`.
 
-    Each stage is a dict with `_target_` (a Stage class) and the stage's parameters. A `_target_`
-    in the user's own module is imported from `python_path` (by default every --config-dir), then
-    from the usual sys.path.
+    A stage config's `_target_` in the user's own module is imported from `python_path` (by default every
+    --config-dir), then from the usual sys.path.
     """
-    _extend_path(config.get("python_path") or [])
-    file = config.get("file")
-    if file:
-        return _from_file(Path(os.path.expanduser(str(file))))
-    from hydra.utils import instantiate
-
-    name = config.get("name") or "custom"
+    _extend_path(config.python_path or [])
+    if config.file:
+        return sequence_from_file(Path(os.path.expanduser(str(config.file))))
+    name = config.name or "custom"
+    entries = list(config.stages.values()) if isinstance(config.stages, dict) else list(config.stages or [])
     stages = []
-    for item in config.get("stages") or []:
-        target = item.get("_target_") if hasattr(item, "get") else None
+    for entry in entries:
+        target = getattr(entry, "_target_", None) or (entry.get("_target_") if isinstance(entry, dict) else None)
         try:
-            _check_target(target)
-            stage = instantiate(item, _convert_="all")  # plain lists and dicts, never OmegaConf nodes
+            stage = stage_from_config(entry)
         except Exception as error:
-            cause = error
-            while cause.__cause__ is not None:  # Hydra wraps the real reason (ModuleNotFoundError, ...)
-                cause = cause.__cause__
-            text = f"{type(cause).__name__}: {cause}".strip().splitlines()[0]
-            raise SequenceError(f"sequence '{name}': cannot create stage {target}: {text}") from error
+            raise SequenceError(f"sequence '{name}': cannot create stage {target}: {root_cause(error)}") from error
         if not isinstance(stage, Stage):
             raise SequenceError(f"sequence '{name}': {target or type(stage).__name__} is not a benchit Stage "
                                 "(subclass benchit.build.Stage)")
@@ -63,17 +73,12 @@ def load_sequence(config: dict) -> Sequence:
     return Sequence(name=name, stages=stages)
 
 
-def _check_target(target) -> None:
-    """Say which part of `module.Class` is missing (Hydra's own message blames the module)."""
-    if not isinstance(target, str) or "." not in target:
-        return
-    module_name, _, attribute = target.rpartition(".")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return  # Hydra tries other splits (nested classes); its error names the module
-    if not hasattr(module, attribute):
-        raise AttributeError(f"module {module_name} ({getattr(module, '__file__', '?')}) has no {attribute}")
+def check_sequence_file(path: str) -> str | None:
+    """Why a --sequence-file cannot be used, found before any script runs (None: it exists)."""
+    file = Path(os.path.expanduser(path))
+    if not file.is_file():
+        return f"sequence file not found: {path} (--sequence-file takes a .py file with a get_sequence() function)"
+    return None
 
 
 def _extend_path(entries) -> None:
@@ -84,9 +89,10 @@ def _extend_path(entries) -> None:
                 sys.path.append(folder)
 
 
-def _from_file(path: Path) -> Sequence:
-    if not path.is_file():
-        raise SequenceError(f"sequence file not found: {path}")
+def sequence_from_file(path: Path) -> Sequence:
+    problem = check_sequence_file(str(path))
+    if problem:
+        raise SequenceError(problem)
     spec = importlib.util.spec_from_file_location(f"benchit_sequence_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     folder = str(path.resolve().parent)
@@ -100,7 +106,7 @@ def _from_file(path: Path) -> Sequence:
     except SequenceError:
         raise
     except Exception as error:
-        raise SequenceError(f"sequence file {path} raised: {type(error).__name__}: {error}") from error
+        raise SequenceError(f"sequence file {path} raised: {root_cause(error)}") from error
     finally:
         if folder in sys.path:
             sys.path.remove(folder)

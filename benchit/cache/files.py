@@ -74,13 +74,18 @@ def read_json(path: Path | str) -> Any:
         return json.load(f)
 
 
-def build_lock(build_dir: Path | str, timeout: float = -1) -> FileLock:
-    """An inter-process lock for one build folder (held while building or recording into it).
+def build_lock(build, timeout: float = -1) -> FileLock:
+    """An inter-process lock for one build config (held while building it or recording into it).
 
-    The lock file sits beside the build folder, not inside it, so deleting a build never
-    deletes a lock that another process holds.
+    The lock file sits in `<cache>/.locks/`, not inside the build, so deleting a build never deletes a lock
+    that another process holds.
     """
-    build_dir = Path(build_dir)
-    locks = build_dir.parent / ".locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(locks / f"{build_dir.name}.lock"), timeout=timeout)
+    build.lock_path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(build.lock_path), timeout=timeout)
+
+
+def write_record(path: Path | str, record: Any) -> None:
+    """A record (benchit.records) as YAML, atomically."""
+    from benchit.records import to_data
+
+    write_yaml(path, to_data(record))

@@ -1,32 +1,53 @@
-"""Where things live in the cache.
+"""Where things live in the cache, and the `cache` config group.
 
-    <cache>/<build>/                one folder per build: `<script stem>_<model hash>[_<invocation>]`
-    <cache>/<build>/<build>_state.yaml   config, sequence, status, stage timings, artifacts, versions
-    <cache>/<build>/<build>_stats.yaml   model facts, validation errors, benchmarks keyed by device/runtime
-    <cache>/<build>/log_<stage>.txt      what each stage printed (and its traceback if it failed)
-    <cache>/<build>/onnx/                the model files each stage wrote
-    <cache>/<build>/inputs.npz           the inputs the script really used (numpy, never pickle)
-    <cache>/runs/, <cache>/sweeps/       one folder per `benchit` run / multirun (Hydra's output dirs)
+    <cache>/<model>/                        one folder per model invocation: `<script stem>_<model hash>[_<n>]`
+    <cache>/<model>/<config>/               one folder per build config: `<sequence>-<key>` (`framework-<key>`
+                                            for runtimes that time the script's own model)
+    <cache>/<model>/<config>/state.yaml     what was asked, status, stage timings, artifacts, versions (BuildState)
+    <cache>/<model>/<config>/stats.yaml     benchmarks keyed by device/runtime (BuildStats)
+    <cache>/<model>/<config>/log_<stage>.txt    what each stage printed (and its traceback if it failed)
+    <cache>/<model>/<config>/onnx/          the model files each stage wrote
+    <cache>/<model>/<config>/inputs.npz     the inputs the script really used (numpy, never pickle)
+    <cache>/.locks/                         one lock file per build config (never inside a folder that is deleted)
+    <cache>/.index.sqlite                   the report's index of the states (cache/index.py), rebuilt when stale
+    <cache>/runs/, <cache>/sweeps/          one folder per `benchit` run / multirun (Hydra's output dirs)
+
+A build config is what built the file (the sequence's stages and their parameters, the batch size, the
+exporter's versions), so every sequence of a sweep keeps its own build side by side (docs/cache-and-reports.md).
 """
 
 from __future__ import annotations
 
+import enum
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 DEFAULT_CACHE_DIR = "~/.cache/benchit"
-STATE_SUFFIX = "_state.yaml"
-STATS_SUFFIX = "_stats.yaml"
+STATE_FILE = "state.yaml"
+STATS_FILE = "stats.yaml"
+LEGACY_STATE_SUFFIX = "_state.yaml"  # state_version 1: one folder per model, <model>/<model>_state.yaml
+# The state layout this benchit writes; a build written by a newer benchit is reported, not guessed at.
+STATE_VERSION = 2
 # Folders in the cache that are not builds.
 RESERVED_NAMES = {"runs", "sweeps", "labels", "reports", ".locks"}
-# The newest state/stats layout this benchit reads; a build written by a newer benchit is reported, not guessed at.
-SUPPORTED_STATE_VERSION = 1
-# Longest build name a command accepts (file systems allow 255 bytes; the state file adds a suffix).
+# Longest build name a command accepts (file systems allow 255 bytes; a config folder is added below it).
 MAX_BUILD_NAME = 200
-_BUILD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,200}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,200}$")
+
+
+class Rebuild(enum.Enum):
+    if_needed = "if_needed"  # reuse a successful build of the same build config whose files are intact
+    always = "always"
+    never = "never"  # reuse whatever is there; fail if nothing is
+
+
+@dataclass
+class CacheConfig:
+    dir: str = "${oc.env:BENCHIT_CACHE_DIR,'~/.cache/benchit'}"
+    lean: bool = False  # delete heavy artifacts (ONNX, inputs) after benchmarking
+    rebuild: Rebuild = Rebuild.if_needed
 
 
 def resolve_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
@@ -35,35 +56,45 @@ def resolve_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
     return Path(os.path.expandvars(str(value))).expanduser().absolute()
 
 
-def is_valid_build_name(name: str) -> bool:
+def is_valid_name(name: str) -> bool:
     """A plain folder name: no separators, no '..', nothing hidden, not a reserved folder."""
-    return bool(_BUILD_NAME.match(name)) and ".." not in name and name not in RESERVED_NAMES
+    return bool(_NAME.match(name)) and ".." not in name and name not in RESERVED_NAMES
 
 
-def safe_build_name(name: str) -> str:
-    """Turn any text (a script stem with spaces or unicode) into a valid build-name fragment."""
+def safe_name(name: str, limit: int = 120) -> str:
+    """Turn any text (a script stem with spaces or unicode) into a valid name fragment."""
     cleaned = re.sub(r"[^A-Za-z0-9_.\-]+", "_", name).strip("._-") or "script"
-    return cleaned[:120]
+    return cleaned[:limit]
 
 
 @dataclass(frozen=True)
 class Build:
-    """One build folder in a cache."""
+    """One build config of one model in a cache: `<cache>/<name>/<config_id>/`."""
 
     cache_dir: Path
-    name: str
+    name: str  # the model's folder
+    config_id: str
 
     @property
-    def dir(self) -> Path:
+    def id(self) -> str:
+        """How commands name it: `hello_world_479b1332/default-3fa2c1d0`."""
+        return f"{self.name}/{self.config_id}"
+
+    @property
+    def model_dir(self) -> Path:
         return self.cache_dir / self.name
 
     @property
+    def dir(self) -> Path:
+        return self.cache_dir / self.name / self.config_id
+
+    @property
     def state_path(self) -> Path:
-        return self.dir / f"{self.name}{STATE_SUFFIX}"
+        return self.dir / STATE_FILE
 
     @property
     def stats_path(self) -> Path:
-        return self.dir / f"{self.name}{STATS_SUFFIX}"
+        return self.dir / STATS_FILE
 
     @property
     def onnx_dir(self) -> Path:
@@ -76,80 +107,87 @@ class Build:
     def log_path(self, stage_name: str) -> Path:
         return self.dir / f"log_{stage_name}.txt"
 
+    @property
+    def lock_path(self) -> Path:
+        return self.cache_dir / ".locks" / f"{self.name}@{self.config_id}.lock"
+
     def exists(self) -> bool:
         return self.state_path.is_file()
 
-    def load_state(self) -> dict[str, Any]:
-        from benchit.cache.files import read_yaml
+    def load_state(self):
+        """The typed state (records.BuildState); ValueError saying why when it is not one benchit can read."""
+        from benchit.records import BuildState, from_data
 
-        data = read_yaml(self.state_path)
-        if not isinstance(data, dict):
-            raise ValueError(f"{self.state_path} is not a benchit state file")
-        return data
+        data = read_data(self.state_path)
+        check_state_data(data, self.state_path.name)
+        return from_data(BuildState, data)
 
-    def load_stats(self) -> dict[str, Any]:
-        from benchit.cache.files import read_yaml
+    def load_stats(self):
+        """The typed stats (records.BuildStats): empty when there are none yet."""
+        from benchit.records import BuildStats, from_data
 
         if not self.stats_path.is_file():
-            return {}
-        data = read_yaml(self.stats_path)
-        return data if isinstance(data, dict) else {}
+            return BuildStats()
+        data = read_data(self.stats_path)
+        if not isinstance(data, dict):
+            raise ValueError(f"{self.stats_path.name} is not a benchit stats file")
+        return from_data(BuildStats, data)
 
 
-class UnsafeBuildName(ValueError):
-    """A name given to a cache command that is not a build folder inside the cache; nothing was touched."""
+def read_data(path: Path):
+    """A cache file's YAML (safe loader only); ValueError with its first line when it is not valid YAML."""
+    import yaml
+
+    from benchit.cache.files import read_yaml
+
+    try:
+        return read_yaml(path)
+    except yaml.YAMLError as error:  # malformed, or a tag that would construct a Python object
+        lines = str(error).strip().splitlines()
+        raise ValueError(f"{path.name} is not valid YAML ({lines[0] if lines else type(error).__name__})") from None
 
 
-def find_build(cache_dir: Path, name: str) -> Build:
-    """The build folder `name` inside `cache_dir`, or UnsafeBuildName saying why not.
-
-    Only a plain folder name directly inside the cache is accepted: no separators, no '..', no
-    absolute path, no NUL, nothing over MAX_BUILD_NAME characters, no symlink (wherever it leads),
-    and the folder must hold a benchit state or stats file named after it.
-    """
-    shown = repr(name) if any(ord(ch) < 32 for ch in name) else name
-    if "\0" in name:
-        raise UnsafeBuildName(f"{shown}: a build name cannot contain a NUL character")
-    if len(name) > MAX_BUILD_NAME:
-        raise UnsafeBuildName(f"{shown[:40]}...: a build name has at most {MAX_BUILD_NAME} characters")
-    if not name.strip():
-        raise UnsafeBuildName("an empty build name")
-    if os.path.isabs(name) or name.startswith("~"):
-        raise UnsafeBuildName(f"{shown}: give a build name from `benchit cache list`, not a path")
-    if "/" in name or "\\" in name or name in (".", "..") or ".." in name:
-        raise UnsafeBuildName(f"{shown}: a build name is a folder name inside the cache (no '/', no '..')")
-    if name in RESERVED_NAMES:
-        raise UnsafeBuildName(f"{shown}: not a build, benchit keeps its own {name}/ folder there")
-    if not is_valid_build_name(name):
-        raise UnsafeBuildName(f"{shown}: not a benchit build name (letters, digits, '_', '.', '-')")
-    build = Build(cache_dir, name)
-    path = build.dir
-    if os.path.islink(path):
-        raise UnsafeBuildName(f"{shown}: a symlink ({path} -> {os.readlink(path)}), not a build folder; "
-                              "benchit never follows links out of the cache")
-    if not path.exists():
-        raise UnsafeBuildName(f"{shown}: no such build in cache {cache_dir} (see `benchit cache list`)")
-    if not path.is_dir():
-        raise UnsafeBuildName(f"{shown}: not a build folder")
-    if os.path.realpath(path.parent) != os.path.realpath(cache_dir):
-        raise UnsafeBuildName(f"{shown}: outside the cache {cache_dir}")
-    markers = (build.state_path, build.stats_path)
-    if not any(os.path.lexists(m) for m in markers):
-        raise UnsafeBuildName(f"{shown}: not a benchit build (no {name}{STATE_SUFFIX} in it)")
-    if any(os.path.islink(m) for m in markers):
-        raise UnsafeBuildName(f"{shown}: its state file is a symlink; not a build benchit wrote")
-    return build
+def check_state_data(data, file_name: str) -> None:
+    """Raise ValueError saying why `data` is not a state this benchit reads (a newer or older layout)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{file_name} is not a benchit state file")
+    version = data.get("state_version", 1)
+    if not isinstance(version, int) or version > STATE_VERSION:
+        raise ValueError(f"written by a newer benchit (state_version {version}, this benchit reads "
+                         f"{STATE_VERSION}); upgrade benchit to read it")
 
 
-def list_builds(cache_dir: Path) -> list[str]:
-    """Names of the build folders in a cache (folders holding their own state file), sorted."""
+def config_ids(model_dir: Path) -> list[str]:
+    """The build configs inside a model's folder (subfolders holding a state file), newest state first."""
+    found = []
+    try:
+        with os.scandir(model_dir) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                    try:
+                        found.append((os.stat(os.path.join(entry.path, STATE_FILE)).st_mtime_ns, entry.name))
+                    except OSError:
+                        continue
+    except OSError:
+        return []
+    return [name for _, name in sorted(found, reverse=True)]
+
+
+def has_legacy_state(model_dir: Path) -> bool:
+    """A folder written by benchit before build configs (state_version 1: its state at the top)."""
+    return (model_dir / f"{model_dir.name}{LEGACY_STATE_SUFFIX}").is_file()
+
+
+def list_models(cache_dir: Path) -> list[str]:
+    """Names of the model folders in a cache that hold a build (or an older benchit's), sorted."""
     if not cache_dir.is_dir():
         return []
     names = []
     with os.scandir(cache_dir) as entries:
         for entry in entries:
-            if entry.name in RESERVED_NAMES or not entry.is_dir(follow_symlinks=False):
+            if entry.name in RESERVED_NAMES or entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
                 continue
-            if os.path.exists(os.path.join(entry.path, entry.name + STATE_SUFFIX)):
+            path = Path(entry.path)
+            if config_ids(path) or has_legacy_state(path):
                 names.append(entry.name)
     return sorted(names)

@@ -1,11 +1,6 @@
-"""Devices and runtimes: where and how a built model is timed.
+"""Devices and runtimes: where and how a built model is timed, and the measurement itself.
 
-A device (x86, nvidia) is created from conf/device/*.yaml by its `_target_`; its `runtime`
-chooses how the model runs (ONNX Runtime with an execution provider, or PyTorch eager).
-Nothing heavy is imported at module level: the parent process only checks availability.
+A device (x86, nvidia) is made from conf/device/*.yaml (`DeviceConfig`); its `runtime` picks how the model
+runs (ONNX Runtime on an execution provider, PyTorch eager or compiled, OpenVINO). Nothing heavy is imported
+at module level: the parent process only checks availability.
 """
-
-from benchit.devices.base import Device, DeviceUnavailable, Measurement
-from benchit.devices.measure import measure
-
-__all__ = ["Device", "DeviceUnavailable", "Measurement", "measure"]

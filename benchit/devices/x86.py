@@ -1,35 +1,26 @@
-"""The x86 CPU of this machine."""
+"""The x86 CPU of this machine: ONNX Runtime's CPU provider, PyTorch eager or compiled, OpenVINO."""
 
 from __future__ import annotations
 
-import functools
-import platform
-from typing import Any
-
-from benchit.devices.base import BenchmarkTarget, Device
-from benchit.devices.runtimes import PROVIDERS, run_onnxruntime, run_torch
+from benchit.devices.base import Device
+from benchit.devices.ort_runtime import PROVIDERS, OnnxRuntime
+from benchit.devices.torch_runtime import TorchCompile, TorchEager
+from benchit.environment import cpu_name
 
 
-@functools.lru_cache(maxsize=1)
-def cpu_name() -> str:
-    """The processor's name as the OS reports it, e.g. "Intel(R) Xeon(R) CPU @ 2.20GHz"."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
+def _openvino():
+    from benchit.devices.openvino_runtime import OpenVino
+
+    return OpenVino()
 
 
 class X86Device(Device):
-    runtimes = ("ort", "torch")
+    runtimes = {
+        "ort": lambda: OnnxRuntime("ort", PROVIDERS["ort"]),
+        "torch": lambda: TorchEager("cpu"),
+        "torch_compile": lambda: TorchCompile("cpu"),
+        "openvino": _openvino,
+    }
 
     def device_name(self) -> str:
         return cpu_name()
-
-    def benchmark(self, target: BenchmarkTarget) -> dict[str, Any]:
-        if self.runtime == "torch":
-            return run_torch(self, target, "cpu")
-        return run_onnxruntime(self, target, PROVIDERS["ort"])

@@ -1,6 +1,6 @@
-"""Reports: the CSV of every build in a cache, sweep summaries, a plot and a Markdown table.
+"""Reports: what the cache and a sweep's jobs hold, as CSV rows, console tables, comparisons, a funnel, plots.
 
-Nothing here imports torch, tensorflow, onnxruntime or Hydra (the Hydra callback lives in
-`benchit.report.callback` and is imported by Hydra only); pandas is imported to write a CSV and
-matplotlib only for `--plot`.
+index (the one scanner of a cache, served from an SQLite index of the state files), rows (a build config's
+rows), sweep (summary.csv), compare, funnel, output (CSV, tables), plot. Nothing here imports torch,
+tensorflow, onnxruntime or Hydra (the Hydra callback in callback.py is imported by Hydra only).
 """

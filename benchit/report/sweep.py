@@ -1,29 +1,34 @@
-"""Sweep summaries: `summary.csv` in a sweep directory, one row per job and model invocation.
+"""Sweep summaries: `summary.csv` in a sweep directory, one row per job x script x model invocation.
 
-Built only from the files each job leaves (`<job>/results.json`, `<job>/.hydra/overrides.yaml`),
-so `benchit report SWEEP_DIR` rebuilds it at any time, also for a sweep that was interrupted:
-a job that failed before running scripts has a row with its error, a job that never finished
-has a row with status `missing`.
+Built only from the files each job leaves (`<job>/results.json`, a JobRecord, and `<job>/.hydra/overrides.yaml`),
+so `benchit report SWEEP_DIR` rebuilds it at any time, also for a sweep that was interrupted. Every row has
+its own status and error line: a job that benchmarked two models and failed a third has three rows; a job that
+could not start, or left no results, has one row saying so.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchit.cache.files import read_yaml
-from benchit.report.builds import labels_text, shapes_text
+from benchit.cache.files import read_json, read_yaml
+from benchit.records import JobRecord, ScriptRecord, Status, from_data
+from benchit.report.rows import labels_text, shapes_text
 
 SUMMARY_NAME = "summary.csv"
 SUMMARY_COLUMNS = [
-    "job", "overrides", "status", "error", "script", "model_name", "author", "task", "labels", "variable_name",
-    "model_class", "params", "hash", "invocation", "input_shapes", "build_name", "device", "device_name",
-    "runtime", "sequence", "mean_ms", "median_ms", "p90_ms", "p99_ms", "cv", "throughput_ips", "max_abs_error",
-    "from_cache", "warnings", "script_status", "mode", "job_dir",
+    "job", "overrides", "status", "error", "log", "script", "model_name", "author", "task", "labels", "variable_name",
+    "model_class", "params", "hash", "invocation", "input_shapes", "build_name", "build_config", "device",
+    "device_name", "runtime", "sequence", "batch_size", "mean_ms", "median_ms", "p90_ms", "p99_ms", "cv",
+    "unstable", "unstable_reason", "throughput_ips", "samples_per_second", "load_ms", "first_call_ms",
+    "peak_rss_mb", "device_memory_mb", "max_abs_error", "failed_stage", "from_cache", "warnings", "script_status",
+    "mode", "job_dir",
 ]
+_BENCHMARK = ("device", "device_name", "runtime", "batch_size", "mean_ms", "median_ms", "p90_ms", "p99_ms", "cv",
+              "unstable", "unstable_reason", "throughput_ips", "samples_per_second", "load_ms", "first_call_ms",
+              "peak_rss_mb", "device_memory_mb")
 
 
 @dataclass
@@ -53,9 +58,8 @@ def is_sweep_dir(path: Path) -> bool:
 
 
 def _overrides(job_dir: Path) -> list[str]:
-    path = job_dir / ".hydra" / "overrides.yaml"
     try:
-        data = read_yaml(path)
+        data = read_yaml(job_dir / ".hydra" / "overrides.yaml")
     except Exception:
         return []
     return [str(x) for x in data] if isinstance(data, list) else []
@@ -71,92 +75,69 @@ def scan_sweep(sweep_dir: Path) -> SweepScan:
     for job_dir in job_dirs(sweep_dir):
         scan.jobs += 1
         rows = job_rows(sweep_dir, job_dir, scan.warnings)
-        if any(r["status"] in ("failed", "missing", "broken", "timed_out", "killed") for r in rows):
+        if any(Status(r["status"]).is_failure for r in rows if r["status"] in Status._value2member_map_):
             scan.failed_jobs += 1
         scan.rows.extend(rows)
     return scan
 
 
 def job_rows(sweep_dir: Path, job_dir: Path, warnings: list[str]) -> list[dict[str, Any]]:
-    overrides = _overrides(job_dir)
-    base = {"job": job_dir.name if job_dir != sweep_dir else "", "overrides": " ".join(overrides),
+    base = {"job": job_dir.name if job_dir != sweep_dir else "", "overrides": " ".join(_overrides(job_dir)),
             "job_dir": str(job_dir)}
     results_path = job_dir / "results.json"
     if not results_path.is_file():
-        return [{**base, "status": "missing",
+        return [{**base, "status": Status.MISSING.value,
                  "error": "no results.json: the job did not finish (interrupted, killed, or still running)"}]
     try:
-        with open(results_path, encoding="utf-8") as f:
-            results = json.load(f)
-        if not isinstance(results, dict):
-            raise ValueError("not a JSON object")
+        job = from_data(JobRecord, read_json(results_path))
     except Exception as error:
         warnings.append(f"broken results file {results_path}: {_first_line(error)}")
-        return [{**base, "status": "broken", "error": f"results.json is not valid ({_first_line(error)})"}]
-    config = results.get("config") or {}
-    device_cfg = config.get("device") or {}
-    base.update(device=device_cfg.get("name", ""), runtime=device_cfg.get("runtime", ""),
+        return [{**base, "status": Status.BROKEN.value, "error": f"results.json is not valid ({_first_line(error)})"}]
+    config = job.config
+    base.update(device=(config.get("device") or {}).get("name", ""),
+                runtime=(config.get("device") or {}).get("runtime", ""),
                 sequence=(config.get("sequence") or {}).get("name", ""), mode=config.get("mode", ""))
-    scripts = results.get("scripts") or []
-    if results.get("status") == "failed" or not scripts:
-        return [{**base, "status": results.get("status") or "failed",
-                 "error": _first_line(results.get("error")) or "the job ran no script"}]
-    rows = []
-    for n, script in enumerate(scripts, 1):
-        if not isinstance(script, dict):
-            continue
-        rows.extend(_script_rows(base, job_dir, n, script))
+    rows = [row for n, script in enumerate(job.scripts, 1) for row in script_rows(base, job_dir, script)]
+    if job.status is Status.INTERRUPTED:
+        rows.append({**base, "status": Status.INTERRUPTED.value,
+                     "error": f"the job was interrupted after {len(job.scripts)} script(s)"})
+    if not rows:
+        rows.append({**base, "status": job.status.value if job.status.is_failure else Status.NO_MODELS.value,
+                     "error": _first_line(job.error) or "the job ran no script"})
     return rows
 
 
-def _labels(job_dir: Path, n: int, script_path: str) -> dict[str, str]:
-    job_file = job_dir / "scripts" / f"{n:03d}_{Path(script_path).stem}" / "job.json"
-    try:
-        with open(job_file, encoding="utf-8") as f:
-            labels = json.load(f).get("labels") or {}
-        return labels if isinstance(labels, dict) else {}
-    except Exception:
-        return {}
-
-
-def _script_rows(base: dict, job_dir: Path, n: int, script: dict) -> list[dict[str, Any]]:
-    path = str(script.get("script", ""))
-    labels = _labels(job_dir, n, path)
-    script_status = script.get("status", "")
-    script_error = _first_line(script.get("message") or script.get("error")) if script_status != "ok" else ""
-    common = {**base, "script": path, "script_status": script_status,
-              "model_name": labels.get("name") or Path(path).stem, "author": labels.get("author", ""),
+def script_rows(base: dict, job_dir: Path, script: ScriptRecord) -> list[dict[str, Any]]:
+    labels = script.labels
+    failed = script.status.is_failure
+    common = {**base, "script": script.script, "script_status": script.status.value,
+              "model_name": labels.get("name") or Path(script.script).stem, "author": labels.get("author", ""),
               "task": labels.get("task", ""), "labels": labels_text(labels)}
-    models = script.get("models") or []
     rows = []
-    for model in models:
-        if not isinstance(model, dict):
-            continue
-        for inv in model.get("invocations") or []:
-            row = {**common, "variable_name": model.get("name", ""), "model_class": model.get("class_name", ""),
-                   "params": model.get("params"), "hash": model.get("hash", ""), "invocation": inv.get("index"),
-                   "input_shapes": shapes_text(inv.get("inputs")), "build_name": inv.get("build_name", ""),
-                   "from_cache": inv.get("from_cache"),
-                   "warnings": "; ".join(str(w) for w in inv.get("warnings") or [])}
-            status = inv.get("status", "")
-            if not inv.get("selected") and status == "analyzed":
-                status = "not selected" if common.get("mode") != "analyze" else "analyzed"
-            row["status"] = status
-            row["error"] = _first_line(inv.get("message")) if status == "failed" else script_error
-            validation = inv.get("validation") or {}
-            errors = [c.get("max_abs_error") for c in validation.values() if isinstance(c, dict)]
-            if errors:
-                row["max_abs_error"] = errors[-1]
-            bench = inv.get("benchmark") or {}
-            for key in ("device", "device_name", "runtime", "mean_ms", "median_ms", "p90_ms", "p99_ms", "cv",
-                        "throughput_ips"):
-                if bench.get(key) is not None:
-                    row[key] = bench[key]
-            rows.append(row)
-    if not rows:
-        status = script_status if script_status != "ok" else "no models"
-        rows.append({**common, "status": status,
-                     "error": script_error or _first_line(script.get("message"))})
+    for model, inv in script.invocations():
+        row = {**common, "variable_name": model.name, "model_class": model.class_name, "params": model.params,
+               "hash": model.hash, "invocation": inv.index, "input_shapes": shapes_text(inv.inputs),
+               "build_name": inv.build_name, "build_config": inv.build_config, "from_cache": inv.from_cache,
+               "failed_stage": inv.failed_stage, "log": inv.log, "warnings": "; ".join(inv.warnings),
+               "status": inv.status.value}
+        if inv.sequence:
+            row["sequence"] = inv.sequence
+        if inv.status is Status.FAILED:
+            row["error"] = _first_line(inv.message)
+        elif failed and inv.status is Status.NOT_REACHED:  # the script's end explains why this one never ran
+            row["error"] = _first_line(script.message)
+        checks = list(inv.validation.values())
+        if checks:
+            row["max_abs_error"] = checks[-1].max_abs_error
+        if inv.benchmark is not None:
+            from benchit.records import flat
+
+            values = flat(inv.benchmark)
+            row.update({key: values.get(key) for key in _BENCHMARK})
+        rows.append(row)
+    if not rows or (failed and not any(r["status"] == Status.FAILED.value for r in rows)):
+        status = script.status.value if failed or script.status is not Status.NO_MODELS else Status.NO_MODELS.value
+        rows.append({**common, "status": status, "error": _first_line(script.message or script.error)})
     return rows
 
 

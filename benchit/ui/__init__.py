@@ -1,1 +1,1 @@
-"""What benchit prints for people: the model tree, status lines, progress."""
+"""What people read on the console: the model tree, the progress line, the run's closing lines."""

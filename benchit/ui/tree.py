@@ -1,8 +1,10 @@
-"""The tutorial's model tree, built from a worker's result file."""
+"""The tutorial's model tree, printed from a script's record."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from benchit.records import Benchmark, InvocationRecord, ModelRecord, ScriptRecord, Status
 
 
 def _size(params: int, size_bytes: int | None = None) -> str:
@@ -18,10 +20,7 @@ def format_latency(ms: float) -> str:
 
 
 def _shape_text(inputs: dict[str, Any]) -> str:
-    parts = []
-    for name, desc in inputs.items():
-        parts.append(f"'{name}': {_value_text(desc)}")
-    return ", ".join(parts) or "(none)"
+    return ", ".join(f"'{name}': {_value_text(desc)}" for name, desc in inputs.items()) or "(none)"
 
 
 def _value_text(desc: Any) -> str:
@@ -35,66 +34,73 @@ def _value_text(desc: Any) -> str:
     return repr(desc)
 
 
-def format_model(model: dict[str, Any], mode: str) -> list[str]:
+def format_model(model: ModelRecord, mode: str) -> list[str]:
     """One block per input signature: the tutorial's fields, then the build's status."""
-    indent = "\t" * (1 + 2 * model["depth"])
+    indent = "\t" * (1 + 2 * model.depth)
     lines = []
-    several = model.get("signatures", len(model["invocations"])) > 1
-    for inv in model["invocations"]:
-        executed = f"executed {inv['calls']}x"
+    several = model.signatures > 1
+    for inv in model.invocations:
+        executed = f"executed {inv.calls}x"
         if mode == "analyze":
-            executed += f" - {inv['seconds']:.2f}s"
-        lines.append(f"{indent}{model['name']} ({executed})")
+            executed += f" - {inv.seconds:.2f}s"
+        lines.append(f"{indent}{model.name} ({executed})")
         f = indent + "\t"
-        lines.append(f"{f}Model Type:\t{model['model_type']}")
-        lines.append(f"{f}Class:\t\t{model['class_name']} ({model['class_path']})")
-        if model["location"] and model["depth"] == 0:
-            note = f" ({model['location_note']})" if model.get("location_note") else ""
-            lines.append(f"{f}Location:\t{model['location'][0]}, line {model['location'][1]}{note}")
-        lines.append(f"{f}Parameters:\t{model['params']:,} ({_size(model['params'], model.get('param_bytes'))})")
-        lines.append(f"{f}Input Shape:\t{_shape_text(inv['inputs'])}")
-        lines.append(f"{f}Hash:\t\t{model['hash']}")
+        lines.append(f"{f}Model Type:\t{model.model_type}")
+        lines.append(f"{f}Class:\t\t{model.class_name} ({model.class_path})")
+        if model.location and model.depth == 0:
+            note = f" ({model.location_note})" if model.location_note else ""
+            lines.append(f"{f}Location:\t{model.location[0]}, line {model.location[1]}{note}")
+        lines.append(f"{f}Parameters:\t{model.params:,} ({_size(model.params, model.param_bytes)})")
+        lines.append(f"{f}Input Shape:\t{_shape_text(inv.inputs)}")
+        lines.append(f"{f}Hash:\t\t{model.hash}")
         if several:
-            lines.append(f"{f}Invocation:\t{inv.get('invocation_id', inv['index'])} (build {inv['build_name']})")
+            lines.append(f"{f}Invocation:\t{inv.invocation_id} (build {inv.build_name})")
         lines.extend(f"{f}{line}" for line in status_lines(inv, mode))
         lines.append("")
     return lines
 
 
-def status_lines(inv: dict[str, Any], mode: str) -> list[str]:
-    status = inv.get("status")
-    if not inv.get("selected") or mode == "analyze":
-        return []
-    if status == "failed":
-        return [f"Status:\t\t{inv.get('message', 'failed')}"]
-    lines = []
-    if status == "benchmarked":
-        bench = inv["benchmark"]
-        lines += [
-            f"Status:\t\tModel successfully benchmarked on {bench['device_name']}"
-            + (" (build reused from cache)" if inv.get("from_cache") else ""),
-            f"\t\tMean Latency:\t{format_latency(bench['mean_ms'])}\tmilliseconds (ms)",
-            f"\t\tThroughput:\t{bench['throughput_ips']:.1f}\tinferences per second (IPS)",
-        ]
-        if bench.get("unstable"):
-            spread = bench.get("robust_cv", bench["cv"])
-            drift = abs(bench["mean_ms"] - bench["median_ms"]) / bench["median_ms"] if bench.get("median_ms") else 0
-            lines.append(f"\t\tWarning:\tunstable measurement (spread {spread:.0%}, mean {drift:.0%} off the "
-                         f"median {format_latency(bench['median_ms'])} ms): close other programs or raise "
-                         "device.measurement.min_seconds")
-    elif status == "built":
-        lines.append("Status:\t\tModel successfully built!" + (" (from cache)" if inv.get("from_cache") else ""))
-    elif status in ("analyzed", "running"):
-        lines.append("Status:\t\tNot built: the run ended before this model was reached")
-    for warning in inv.get("warnings") or []:
-        lines.append(f"\t\tWarning:\t{warning}")
+def benchmark_lines(bench: Benchmark, from_cache: bool) -> list[str]:
+    lines = [f"Status:\t\tModel successfully benchmarked on {bench.device_name}"
+             + (" (build reused from cache)" if from_cache else ""),
+             f"\t\tMean Latency:\t{format_latency(bench.latency.mean_ms)}\tmilliseconds (ms)",
+             f"\t\tThroughput:\t{bench.throughput_ips:.1f}\tinferences per second (IPS)"]
+    if bench.batch_size and bench.batch_size > 1 and bench.samples_per_second:
+        lines.append(f"\t\t\t\t{bench.samples_per_second:.1f}\tsamples per second (batch of {bench.batch_size})")
+    if bench.unstable:
+        lines.append(f"\t\tWarning:\tunstable measurement ({bench.unstable_reason}; median "
+                     f"{format_latency(bench.latency.median_ms)} ms): close other programs or raise "
+                     "device.measurement.min_seconds")
+    for note in bench.notes:
+        lines.append(f"\t\tNote:\t\t{note}")
+    if bench.validation is not None and bench.validation.note:
+        lines.append(f"\t\tNote:\t\t{bench.validation.note}")
     return lines
 
 
-def format_script(result: dict[str, Any], mode: str) -> list[str]:
+def status_lines(inv: InvocationRecord, mode: str) -> list[str]:
+    if not inv.selected or mode == "analyze":
+        return []
+    if inv.status is Status.FAILED:
+        return [f"Status:\t\t{inv.message or 'failed'}"]
+    lines = []
+    if inv.status is Status.BENCHMARKED and inv.benchmark is not None:
+        lines += benchmark_lines(inv.benchmark, inv.from_cache)
+    elif inv.status is Status.BUILT:
+        lines.append("Status:\t\tModel successfully built!" + (" (from cache)" if inv.from_cache else ""))
+    elif inv.status is Status.NOT_REACHED:
+        lines.append("Status:\t\tNot built: the run ended before this model was reached")
+    for warning in inv.warnings:
+        lines.append(f"\t\tWarning:\t{warning}")
+    notes = {check.note for check in inv.validation.values() if check.note}
+    if inv.benchmark is None or inv.benchmark.validation is None or not inv.benchmark.validation.note:
+        lines.extend(f"\t\tNote:\t\t{note}" for note in sorted(notes))
+    return lines
+
+
+def format_script(record: ScriptRecord, mode: str) -> list[str]:
     """The block for one script: its name, then every model (sub-modules indented)."""
-    name = result["script"].rsplit("/", 1)[-1]
-    lines = [f"{name}:"]
-    for model in result.get("models", []):
+    lines = [f"{record.script.rsplit('/', 1)[-1]}:"]
+    for model in record.models:
         lines.extend(format_model(model, mode))
     return lines

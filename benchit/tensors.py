@@ -1,4 +1,4 @@
-"""Tensor plumbing shared by the stages: flattening framework values to numpy, ONNX feeds."""
+"""Tensor plumbing shared by builds and devices: framework values as numpy, ONNX feeds, output comparison."""
 
 from __future__ import annotations
 
@@ -93,6 +93,32 @@ def max_errors(reference: list[np.ndarray], outputs: list[np.ndarray]) -> dict[s
         scale = np.maximum(np.abs(np.nan_to_num(ref64)), 1e-6)
         max_rel = max(max_rel, float(np.max(diff / scale)))
     return {"max_abs_error": max_abs, "max_rel_error": max_rel}
+
+
+def validate(reference: list[np.ndarray], outputs: list[np.ndarray], abs_tolerance: float):
+    """Compare a model's outputs with the framework's; the note says when the comparison means little."""
+    from benchit.records import Validation
+
+    errors = max_errors(reference, outputs)
+    return Validation(**errors, abs_tolerance=float(abs_tolerance), ok=errors["max_abs_error"] <= abs_tolerance,
+                      note=reference_note(reference))
+
+
+def reference_note(reference: list[np.ndarray]) -> str:
+    """Why an error figure compares nothing: outputs that are empty, all zero or one constant (zeroed heads,
+    random detection models that find no boxes)."""
+    arrays = [np.asarray(a) for a in reference]
+    numeric = [a for a in arrays if a.dtype.kind in "fiucb"]
+    if not arrays or all(a.size == 0 for a in arrays):
+        return "the framework's outputs are empty: the error compares nothing"
+    values = [a.astype(np.float64).ravel() for a in numeric if a.size]
+    if not values:
+        return ""
+    if all(not np.any(v) for v in values):
+        return "the framework's outputs are all zero: the error compares nothing (random or zeroed weights?)"
+    if all(np.all(v == v[0]) for v in values):
+        return "the framework's outputs are constant: the error says little (random or zeroed weights?)"
+    return ""
 
 
 def short_float(value: float) -> str:

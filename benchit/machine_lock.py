@@ -1,4 +1,4 @@
-"""Quiet measurements: while one benchit process measures, no other benchit process on the machine builds or measures.
+"""The machine lock, for quiet measurements: while one benchit process measures, no other benchit process on the machine builds or measures.
 
 Two runs on one machine (two terminals, a joblib sweep, a corpus split in two) would otherwise time their models
 while the other exports or measures, and both numbers would be slower than the model is. The benchit processes of
@@ -50,6 +50,8 @@ def machine_lock(exclusive: bool, waiting_for: str) -> Iterator[float]:
             print(f"benchit: waiting for another benchit process on this machine to finish {waiting_for}",
                   file=sys.stderr, flush=True)
             fcntl.flock(fd, mode)
+            print(f"benchit: waited {time.monotonic() - start:.1f} s for the other benchit process",
+                  file=sys.stderr, flush=True)
         except OSError:  # a file system without flock: unguarded
             pass
         yield time.monotonic() - start

@@ -1,0 +1,174 @@
+"""The export stage: the script's model, called as the script called it, written to ONNX.
+
+PyTorch: the dynamo exporter, falling back to the TorchScript exporter when it fails (the state records
+which one wrote the file, and why it fell back). A model called with its default `use_cache` (transformers
+decoders and encoder-decoders) returns a KV cache object that ONNX cannot hold: it is exported the way such a
+model is deployed for one forward pass, with `use_cache=False`, and the state says so. Keras: tf2onnx, then
+Keras' own `model.export` (keras_export.py).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from benchit.build.onnx_files import (EXTERNAL_DATA_BYTES, has_external_data, initializer_bytes,
+                                      remove_file_and_data, save_onnx)
+from benchit.build.stage import BuildContext, Stage
+from benchit.errors import root_cause
+from benchit.tensors import flatten_arrays
+
+EXPORTERS = ("auto", "dynamo", "torchscript", "tf2onnx", "keras")
+
+
+class ExportError(Exception):
+    """No exporter could write the model."""
+
+
+@dataclass
+class ExportModel(Stage):
+    """Export to ONNX: `export_pytorch` (torch.onnx.export) or `export_keras`.
+
+    exporter: auto (PyTorch: dynamo, then TorchScript; Keras: tf2onnx, then keras model.export) | dynamo |
+    torchscript | tf2onnx | keras. The model is exported in eval mode. Models whose weights exceed
+    `external_data_bytes` are written as `<name>.onnx` + `<name>.onnx.data`.
+    """
+
+    opset: int = 20  # the version actually written is recorded (dynamo's minimum is 18)
+    exporter: str = "auto"
+    tolerance: float = 1e-4  # max abs error against the framework's outputs before the status warns
+    external_data_bytes: int = EXTERNAL_DATA_BYTES
+
+    name: ClassVar[str] = "export"
+
+    def __post_init__(self) -> None:
+        if self.exporter not in EXPORTERS:
+            raise ValueError(f"exporter must be one of {', '.join(EXPORTERS)}, not {self.exporter!r}")
+
+    def stage_name(self, framework: str) -> str:
+        return f"export_{framework}"
+
+    def run(self, ctx: BuildContext) -> None:
+        import onnx
+
+        target = ctx.build.onnx_dir / f"{ctx.build.name}.onnx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        ctx.facts["opset_requested"] = self.opset
+        if ctx.framework == "keras":
+            from benchit.build.keras_export import export_keras
+
+            exporter, fallback = export_keras(ctx.model, ctx.args, ctx.kwargs, target, self.opset, self.exporter)
+            weight_bytes = initializer_bytes(target)
+        else:
+            weight_bytes = _torch_weight_bytes(ctx.model)
+            exporter, fallback = self._export_pytorch(ctx, target, weight_bytes > self.external_data_bytes)
+        ctx.facts["exporter"] = exporter
+        ctx.facts["exporter_fallback_reason"] = fallback
+        external = weight_bytes > self.external_data_bytes
+        if external != has_external_data(target):
+            save_onnx(onnx.load(str(target)), target, external)  # the exporter chose otherwise: fix it
+        onnx.checker.check_model(str(target))  # a path: works for models with external data too
+        model = onnx.load(str(target), load_external_data=False)
+        ctx.facts["opset"] = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+        ctx.facts["external_data"] = external
+        ctx.onnx_file = target
+        ctx.inputs = match_inputs([i.name for i in model.graph.input], ctx.args, ctx.kwargs)
+
+    def _export_pytorch(self, ctx: BuildContext, target: Path, big: bool) -> tuple[str, str | None]:
+        import torch
+
+        if self.exporter in ("tf2onnx", "keras"):
+            raise ValueError(f"exporter={self.exporter} is for Keras models; this is a PyTorch model")
+        was_training = bool(getattr(ctx.model, "training", False))
+        try:
+            ctx.model.eval()
+        except NotImplementedError:  # torch.export's ExportedProgram.module() has no modes: it stays as traced
+            was_training = False
+        kwargs = dict(ctx.kwargs)
+        if _returns_kv_cache(ctx.model, kwargs):
+            kwargs["use_cache"] = False
+            ctx.facts["kv_cache"] = ("exported with use_cache=False: the script's call returns a KV cache object, "
+                                     "which an ONNX graph cannot return; the file is one forward pass without it")
+        try:
+            exporter, fallback = self._run_exporters(ctx.model, ctx.args, kwargs, target, big)
+        finally:
+            if was_training or kwargs != ctx.kwargs:
+                # Compare the file with what it computes: eval mode (the script may have called the model in
+                # training mode: dropout, batch statistics) and without the cache, on the same inputs.
+                with torch.no_grad():
+                    outputs = ctx.model(*ctx.args, **kwargs)
+                ctx.reference_outputs = [array for _, array in flatten_arrays(outputs)]
+                if was_training:
+                    ctx.facts["reference_outputs"] = "eval mode (the script called the model in training mode)"
+                    ctx.model.train()
+        return exporter, fallback
+
+    def _run_exporters(self, model, args: tuple, kwargs: dict, target: Path, big: bool) -> tuple[str, str | None]:
+        import torch
+
+        fallback = None
+        if self.exporter in ("auto", "dynamo"):
+            # Not under no_grad: that switches some modules (TransformerEncoder) to fused fast paths no exporter knows.
+            try:
+                torch.onnx.export(model, args, str(target), kwargs=kwargs or None, dynamo=True, external_data=big,
+                                  opset_version=self.opset)
+                return "dynamo", None
+            except Exception as error:
+                if self.exporter == "dynamo":
+                    raise
+                fallback = root_cause(error)
+                print(f"benchit: the dynamo exporter failed ({fallback}); falling back to the TorchScript exporter")
+                _print_chain(error)
+                remove_file_and_data(target)
+        try:
+            torch.onnx.export(model, args + ((kwargs,) if kwargs else ()), str(target), dynamo=False,
+                              opset_version=min(self.opset, 20))
+        except Exception as error:
+            if fallback is None:
+                raise
+            raise ExportError(f"no exporter could export the model (TorchScript: {root_cause(error)}; "
+                              f"dynamo: {fallback})") from error
+        return "torchscript", fallback
+
+
+def _print_chain(error: BaseException) -> None:
+    """The whole reason, for the stage's log (the state and status line keep the root cause)."""
+    import traceback
+
+    print("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+
+
+def _returns_kv_cache(model, kwargs: dict) -> bool:
+    """A transformers model whose call returns a KV cache: its config says use_cache and the call did not
+    turn it off."""
+    if kwargs.get("use_cache") is False or "past_key_values" in kwargs:
+        return False
+    config = getattr(model, "config", None)
+    if not getattr(config, "use_cache", False):
+        return False
+    try:
+        return "use_cache" in inspect.signature(model.forward).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _torch_weight_bytes(model) -> int:
+    tensors = list(model.parameters()) + list(model.buffers())
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def match_inputs(graph_inputs: list[str], args: tuple, kwargs: dict) -> dict:
+    """The script's tensors keyed by the exported graph's input names (by name, else in order)."""
+    flat = flatten_arrays(list(args)) + flatten_arrays(dict(kwargs))
+    by_name = dict(flat)
+    remaining = [name for name, _ in flat]
+    feeds = {}
+    for name in graph_inputs:
+        key = name if name in by_name else (remaining[0] if remaining else None)
+        if key is None:
+            break
+        remaining.remove(key)
+        feeds[name] = by_name[key]
+    return feeds
