@@ -38,8 +38,8 @@ def rebatch(args: tuple, kwargs: dict, n: int) -> tuple[tuple, dict]:
         raise NoBatchDimension(f"batch_size={n}: give a positive number of samples")
     current = batch_size_of(args, kwargs)
     if current is None:
-        raise NoBatchDimension("its inputs have no batch dimension (tensors of 2 or more dimensions sharing the "
-                               "leading one), so batch_size cannot re-batch them; run it without batch_size")
+        raise NoBatchDimension("has no batch dimension (its tensor inputs need 2 or more dimensions sharing the "
+                               "leading one), so batch_size cannot re-batch them; run this model without batch_size")
     rows = [i % current for i in range(n)]
 
     def take(value):

@@ -156,6 +156,7 @@ class Pipeline:
                 args, kwargs = rebatch(args, kwargs, batch)
             except NoBatchDimension as error:
                 record.status, record.message = Status.FAILED, f"batch_size={batch}: {info.name} {error}"
+                self.changed()
                 return
             outputs = _call(info.model, args, kwargs)
         build_onnx = device is None or device.needs_onnx

@@ -43,7 +43,7 @@ class Status(str, enum.Enum):
     CANCELLED = "cancelled"  # a job cancelled before it started
     MISSING = "missing"  # a sweep job that left no results
     # cache entries
-    INCOMPLETE = "incomplete"  # a build that stopped mid-stage (killed, or running elsewhere)
+    RUNNING = "running"  # a build another benchit process is making right now
     BROKEN = "broken"  # a damaged entry: unreadable state, missing files
 
     def __str__(self) -> str:
@@ -55,7 +55,7 @@ class Status(str, enum.Enum):
 
 
 FAILURES = frozenset({Status.FAILED, Status.TIMED_OUT, Status.KILLED, Status.INTERRUPTED, Status.CANCELLED,
-                      Status.MISSING, Status.BROKEN, Status.INCOMPLETE})
+                      Status.MISSING, Status.BROKEN})
 # The order of the parts of a summary line ("12 scripts: 10 benchmarked, 1 failed, 1 timed out").
 SUMMARY_ORDER = (Status.BENCHMARKED, Status.BUILT, Status.ANALYZED, Status.NO_MODELS, Status.SKIPPED, Status.FAILED,
                  Status.TIMED_OUT, Status.KILLED, Status.INTERRUPTED, Status.CANCELLED, Status.MISSING)

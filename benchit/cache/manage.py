@@ -39,6 +39,19 @@ def locked(build: Build, wait: bool = False):
         lock.release()
 
 
+def in_use(build: Build) -> bool:
+    """Whether a benchit process holds the build's lock now (building or recording into it)."""
+    lock = build_lock(build, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        return True
+    except OSError:  # a read-only cache: nobody can be writing it
+        return False
+    lock.release()
+    return False
+
+
 def delete(named: NamedBuilds) -> None:
     """Remove the named build configs (a whole model folder when the model was named), never following links."""
     with contextlib.ExitStack() as stack:

@@ -132,6 +132,12 @@ def _stats(ns, cache_dir: Path, shown: str) -> int:
             code = 1
             continue
         sys.stdout.write(dump_yaml(state))
+        if state.get("build_status") in ("running", "not_started"):
+            from benchit.cache.manage import in_use
+
+            print(f"Warning: {build.id}: " + ("another benchit process is building it right now" if in_use(build)
+                  else f"interrupted during {state.get('current_stage') or 'start-up'} (no benchit process holds "
+                       "it); the next run rebuilds it"), file=sys.stderr)
         damage = _damage(build)
         if damage:
             print(f"Warning: {build.id}: {damage}; the next run rebuilds it", file=sys.stderr)

@@ -137,12 +137,13 @@ def report_caches(ns) -> int:
     missing = [str(d) for d, c in zip(given, caches) if not c.is_dir()]
     if missing:
         return _fail(f"no cache at {missing[0] or caches[0]} (run benchit first, or give --cache-dir DIR)")
-    rows, warnings, builds = [], [], 0
+    rows, warnings, builds, models = [], [], 0, 0
     for cache in caches:
         found = scan(cache)
         rows.extend(found.rows)
         warnings.extend(found.warnings)
         builds += found.builds
+        models += found.models
     rows = _select(rows, ns.labels)
     add_speedups(rows)
     _warn(warnings)
@@ -150,7 +151,8 @@ def report_caches(ns) -> int:
     write_csv(rows, ordered_columns(rows), out)
     where = ", ".join(str(c) for c in caches)
     selected = f" with labels {' '.join(ns.labels)}" if ns.labels else ""
-    print(f"Info: Report of {builds} build{'s' if builds != 1 else ''} in cache {where}: "
+    print(f"Info: Report of {builds} build config{'s' if builds != 1 else ''} of {models} model"
+          f"{'s' if models != 1 else ''} in cache {where}: "
           f"{len(rows)} row{'s' if len(rows) != 1 else ''}{selected} ({_counts(rows)})")
     _views(rows, ns)
     print(f"Info: Report written to {out}")

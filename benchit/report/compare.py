@@ -49,15 +49,19 @@ class Comparison:
     models: list[str] = field(default_factory=list)  # model and the dimensions held fixed
     cells: dict[tuple[str, str], dict] = field(default_factory=dict)
 
+    def baseline(self, model: str) -> str | None:
+        """The model's first config that has a measurement: what its ratios are relative to."""
+        return next((c for c in self.configs if (model, c) in self.cells), None)
+
     def ratio(self, model: str, config: str) -> float | None:
-        base = self.cells.get((model, self.configs[0])) if self.configs else None
+        base = self.cells.get((model, self.baseline(model)))
         cell = self.cells.get((model, config))
         if base is None or cell is None or latency(base) is None or latency(cell) is None:
             return None
         return latency(cell) / latency(base)
 
     def unstable(self, model: str, config: str) -> bool:
-        base = self.cells.get((model, self.configs[0]))
+        base = self.cells.get((model, self.baseline(model)))
         cell = self.cells.get((model, config))
         return any(c is not None and is_unstable(c) for c in (base, cell))
 
@@ -77,6 +81,8 @@ def compare(rows: list[dict[str, Any]], by: str) -> Comparison:
         if model not in table.models:
             table.models.append(model)
         table.cells.setdefault((model, config), row)
+    if by == "batch_size":
+        table.configs.sort(key=lambda c: (not c.isdigit(), int(c) if c.isdigit() else 0))
     return table
 
 
@@ -98,8 +104,10 @@ def comparison_lines(table: Comparison) -> list[str]:
                 continue
             text = fmt_ms(latency(cell))
             ratio = table.ratio(model, config)
-            if config != table.configs[0] and ratio is not None:
+            if config != table.baseline(model) and ratio is not None:
                 text += f" ({ratio:.2f}x)"
+            if table.by == "batch_size" and cell.get("samples_per_second"):
+                text += f", {float(cell['samples_per_second']):.0f}/s"
             if table.unstable(model, config):
                 text += " *"
                 any_unstable = True
@@ -108,7 +116,8 @@ def comparison_lines(table: Comparison) -> list[str]:
     widths = [max(len(t), *(len(line[i]) for line in lines)) for i, t in enumerate(titles)]
     out = ["  ".join(t.ljust(w) for t, w in zip(titles, widths)).rstrip(), "  ".join("-" * w for w in widths)]
     out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines]
-    out.append(f"median latency in ms; (Nx): the ratio to {table.by}={table.configs[0]} (below 1: faster)")
+    out.append(f"median latency in ms; (Nx): the ratio to the model's first {table.by} (below 1: faster)"
+               + ("; N/s: samples per second" if table.by == "batch_size" else ""))
     if any_unstable:
         out.append("* unstable: one side of the ratio is noisy (see unstable_reason in the CSV); do not read it "
                    "as a speed-up")

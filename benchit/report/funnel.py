@@ -55,7 +55,7 @@ def funnel(rows: list[dict[str, Any]]) -> Funnel:
                      for step in ("exported", "optimized", "fp16", "benchmarked")])
     groups: dict[str, list[dict]] = {}
     for row in rows:
-        if row.get("status") in ("failed", "broken", "timed out", "killed", "incomplete"):
+        if row.get("status") in ("failed", "broken", "timed out", "killed", "interrupted", "cancelled"):
             groups.setdefault(cause_of(row)[0], []).append(row)
     for cause, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         example = members[0]

@@ -109,7 +109,7 @@ def _memory() -> sqlite3.Connection:
 
 def scan(cache_dir: Path, use_index: bool = True) -> Scan:
     """Every row of every build config in `cache_dir`, in build order."""
-    from benchit.report.rows import broken_row, damage, mark_damaged, rows_of
+    from benchit.report.rows import broken_row, damage, mark_damaged, rows_of, settle_running
 
     result = Scan()
     found, unreadable = _folders(cache_dir)
@@ -133,6 +133,7 @@ def scan(cache_dir: Path, use_index: bool = True) -> Scan:
             problem = damage(cache_dir / model / config, claimed)
             if problem:
                 rows = mark_damaged(rows, problem)
+            rows = settle_running(Build(cache_dir, model, config), rows)
             result.rows.extend(rows)
             for row in rows:
                 if row.get("status") == Status.BROKEN.value:

@@ -98,6 +98,8 @@ def plot_comparison(table: Comparison, path: Path, title: str) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if table.by == "batch_size":
+        return _plot_batch_sizes(table, path, title, plt)
     models, configs = table.models[:MAX_PLOT_MODELS], table.configs
     width = 0.8 / max(1, len(configs))
     fig, ax = plt.subplots(figsize=(max(6.0, 1.2 + 0.9 * len(models) * max(1, len(configs)) * 0.6), 4.8))
@@ -124,8 +126,34 @@ def plot_comparison(table: Comparison, path: Path, title: str) -> Path:
     ax.set_xticklabels([m if len(m) <= 28 else m[:25] + "..." for m in models], rotation=30, ha="right",
                        fontsize=8)
     ax.set_ylabel("median latency (ms, lower is better)")
-    ax.set_title(f"{title}\nby {table.by}: ratios to {table.by}={configs[0] if configs else ''}; hatched: unstable",
+    ax.set_title(f"{title}\nby {table.by}: ratios to each model's first {table.by}; hatched: unstable",
                  fontsize=10, loc="left")
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _plot_batch_sizes(table: Comparison, path: Path, title: str, plt) -> Path:
+    """Throughput in samples per second against batch size, one line per model; unstable points hollow."""
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    for model in table.models[:MAX_PLOT_MODELS]:
+        points = [(int(c), table.cells[(model, c)]) for c in table.configs if c.isdigit() and (model, c) in table.cells]
+        points = [(n, row) for n, row in points if row.get("samples_per_second")]
+        if not points:
+            continue
+        xs, ys = [n for n, _ in points], [float(row["samples_per_second"]) for _, row in points]
+        line, = ax.plot(xs, ys, marker="o", label=model)
+        for x, y, (_, row) in zip(xs, ys, points):
+            if is_unstable(row):
+                ax.plot([x], [y], marker="o", markerfacecolor="white", color=line.get_color())
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("batch size")
+    ax.set_ylabel("samples per second (higher is better)")
+    ax.set_title(f"{title}\nthroughput against batch size; hollow: unstable", fontsize=10, loc="left")
+    ax.grid(alpha=0.35)
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

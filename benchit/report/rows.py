@@ -31,7 +31,8 @@ COLUMNS = [
     "tensorflow_version", "timestamp", "build_timestamp", "cache_dir",
 ]
 # Benchmark fields (flattened) that become report columns under the same name.
-_BENCHMARK_COLUMNS = ("device", "device_name", "runtime", "runtime_version", "provider", "mean_ms", "median_ms",
+_BENCHMARK_COLUMNS = ("device", "device_name", "runtime", "runtime_version", "provider", "batch_size", "mean_ms",
+                      "median_ms",
                       "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "cv", "robust_cv", "unstable",
                       "unstable_reason", "throughput_ips", "samples_per_second", "iterations", "load_ms",
                       "first_call_ms", "peak_rss_mb", "peak_rss_total_mb", "device_memory_mb", "timestamp")
@@ -104,10 +105,8 @@ def build_facts(build: Build, state: BuildState) -> dict[str, Any]:
     if status is BuildStatus.FAILED:
         row["status"] = Status.FAILED.value
     elif status in (BuildStatus.RUNNING, BuildStatus.NOT_STARTED):
-        row["status"] = Status.INCOMPLETE.value
+        row["status"] = Status.RUNNING.value  # the scan tells running from interrupted by the build's lock
         row["failed_stage"] = state.current_stage or ""
-        row["error"] = row["error"] or (f"the build stopped in stage {state.current_stage or 'start-up'} (killed, "
-                                        "or still running in another process)")
     else:
         row["status"] = Status.BUILT.value
     return row
@@ -158,6 +157,18 @@ def damage(build_dir: Path, claimed: dict[str, int]) -> str:
         if actual != size:
             return f"{name} is damaged ({actual} bytes; the build wrote {size})"
     return ""
+
+
+def settle_running(build: Build, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A build whose state says running: running if a benchit process holds its lock, else interrupted."""
+    from benchit.cache.manage import in_use
+
+    if not any(row.get("status") == Status.RUNNING.value for row in rows) or in_use(build):
+        return rows
+    return [{**row, "status": Status.INTERRUPTED.value,
+             "error": row.get("error") or f"the build was interrupted in stage {row.get('failed_stage') or 'start-up'} "
+                                          "(killed, or Ctrl-C); the next run rebuilds it"}
+            if row.get("status") == Status.RUNNING.value else row for row in rows]
 
 
 def mark_damaged(rows: list[dict[str, Any]], problem: str) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -19,6 +20,33 @@ _WHAT_RAN = {
              "the 'report' command to get a .csv file that summarizes results across all builds in the cache.",
 }
 _DONE_WORD = {"benchmark": "benchmarked", "build": "built", "analyze": "analyzed"}
+
+
+# Native log lines libraries print as they start (glog / absl: "E0000 00:00:1733 123 cuda_executor.cc:1228] ..."),
+# and TensorFlow's banners: kept in the script's stderr file, not replayed on the console.
+_LIBRARY_CHATTER = re.compile(r"^([IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\]|WARNING: All log messages before "
+                              r"absl::InitializeLog|To enable the following instructions:|This TensorFlow binary is "
+                              r"optimized|.*oneDNN custom operations are on)")
+
+
+def _replay(path: str, stream, out, drop: re.Pattern | None = None) -> int:
+    """Write a file the script's output went to onto `stream`; returns how many lines `drop` kept back."""
+    if not path or not Path(path).is_file() or not Path(path).stat().st_size:
+        return 0
+    out.flush()
+    dropped = 0
+    with open(path, encoding="utf-8", errors="replace") as f:
+        if drop is None:
+            for chunk in iter(lambda: f.read(1 << 16), ""):
+                stream.write(chunk)
+        else:
+            for line in f:
+                if drop.match(line):
+                    dropped += 1
+                else:
+                    stream.write(line)
+    stream.flush()
+    return dropped
 
 
 class Console:
@@ -56,13 +84,11 @@ class Console:
                 if text:
                     out.flush()
                     sys.stderr.write(text if text.endswith("\n") else text + "\n")
-        for path, stream in ((record.stdout_path, out), (record.stderr_path, sys.stderr)):
-            if path and Path(path).is_file() and Path(path).stat().st_size:
-                out.flush()
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    for chunk in iter(lambda: f.read(1 << 16), ""):
-                        stream.write(chunk)
-                stream.flush()
+        _replay(record.stdout_path, out, out)
+        hidden = _replay(record.stderr_path, sys.stderr, out, drop=_LIBRARY_CHATTER)
+        if hidden:
+            print(f"\tNote: {hidden} line(s) of library start-up messages (TensorFlow, absl) are in "
+                  f"{record.stderr_path}", file=sys.stderr)
         print(file=out)
 
     def summary_line(self, scripts: list[ScriptRecord]) -> str:
