@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable
 
-from benchit.config_groups import CONF_DIR
-from benchit.overrides import hydra_value
+from benchit.config.groups import CONF_DIR
+from benchit.config.overrides import hydra_value
 from benchit.results import ModelResult, Results, model_results, results_frame
 
 __all__ = ["BenchitError", "ConfigError", "ModelResult", "Results", "RunFailed", "benchmark_model",
@@ -50,7 +50,7 @@ class RunFailed(BenchitError):
 
 def _to_overrides(options: dict[str, Any]) -> list[str]:
     """Keyword arguments -> Hydra overrides (benchit/overrides.py: the tutorial flags use it too)."""
-    from benchit.overrides import UnknownOption, to_overrides
+    from benchit.config.overrides import UnknownOption, to_overrides
 
     if options.get("experiment") is not None:
         raise ConfigError("experiments are sweeps (several jobs): run them with `benchit +experiment=NAME`; "
@@ -75,10 +75,9 @@ def _compose(overrides: Iterable[str], config_dir: str | Path | None):
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf, open_dict
 
-    import benchit.app  # noqa: F401 - registers the schema and benchit's resolvers, as a CLI run does
-    from benchit.config import to_object
-    from benchit.config_errors import explain_config_error
-    from benchit.config_groups import check_group_options
+    from benchit.config.schema import register_configs, to_object
+    from benchit.config.errors import explain_config_error
+    from benchit.config.groups import check_group_options
 
     overrides, extra, argv = [str(o) for o in overrides], [], []
     if config_dir is not None:
@@ -87,6 +86,7 @@ def _compose(overrides: Iterable[str], config_dir: str | Path | None):
         extra = [f"hydra.searchpath=[file://{folder}]"]
         overrides = [f"sequence.python_path=[{hydra_value(str(folder))}]", *overrides]
         argv = ["--config-dir", str(folder)]
+    register_configs()  # the schema and benchit's resolvers, as a CLI run has them
     problem = check_group_options([*overrides, *argv])
     if problem:
         raise ConfigError(problem)
@@ -196,7 +196,7 @@ def benchmark_model(model: Any, inputs: Any, *, name: str | None = None, overrid
     """
     from benchit.analysis.recorder import ModelRecorder
     from benchit.cache.layout import resolve_cache_dir
-    from benchit.config import Mode
+    from benchit.config.schema import Mode
     from benchit.errors import explain_os_error, one_line
     from benchit.pipeline import Pipeline
     from benchit.records import ScriptRecord

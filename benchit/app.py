@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
 from pathlib import Path
 
 import hydra
-from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from benchit.config import register_configs
-from benchit.config_groups import CONF_DIR
+from benchit.config.schema import register_configs
+from benchit.config.groups import CONF_DIR
 from benchit.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, explain_os_error
 
 register_configs()
@@ -44,11 +42,6 @@ def _add_plugin_dir() -> None:
 
 
 _add_plugin_dir()
-# A short id per process: two runs started in the same second get different output folders. Cached, like
-# ${now:}: the value travels with the config into launcher workers (joblib, submitit), so every job of a sweep
-# resolves the same sweep dir.
-RUN_ID = uuid.uuid4().hex[:6]
-OmegaConf.register_new_resolver("run_id", lambda: RUN_ID, replace=True, use_cache=True)
 
 
 class RunOutcome:
@@ -63,17 +56,11 @@ class RunOutcome:
         cls.failed, cls.refused, cls.sweep_dirs = [], [], []
 
 
-class ExitStatusCallback(Callback):
-    """Remembers where a multirun writes its jobs, so the parent can tell whether any job failed."""
-
-    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        RunOutcome.sweep_dirs.append(Path(str(config.hydra.sweep.dir)))
-
-
 def failed_sweep_jobs(sweep_dir: Path) -> list[str]:
     """Jobs of a sweep whose results.json says failed or interrupted (or that left an unreadable one)."""
     from benchit.cache.files import read_json
-    from benchit.records import JobRecord, Status, from_data
+    from benchit.data import from_data
+    from benchit.records import JobRecord, Status
 
     failed = []
     for path in sorted(sweep_dir.glob("**/results.json")):
@@ -91,7 +78,7 @@ def failed_sweep_jobs(sweep_dir: Path) -> list[str]:
 def hydra_main(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    from benchit.config import to_object
+    from benchit.config.schema import to_object
     from benchit.runner.job import RunError, run_job
 
     output_dir = Path(HydraConfig.get().runtime.output_dir)
@@ -115,7 +102,8 @@ def hydra_main(cfg: DictConfig) -> None:
 
 def _write_failure(output_dir: Path, message: str) -> None:
     from benchit.cache.files import write_json
-    from benchit.records import JobRecord, Status, to_data
+    from benchit.data import to_data
+    from benchit.records import JobRecord, Status
 
     try:
         write_json(output_dir / "results.json", to_data(JobRecord(status=Status.FAILED, error=message)))
@@ -125,7 +113,7 @@ def _write_failure(output_dir: Path, message: str) -> None:
 
 def run_hydra(argv: list[str]) -> int:
     """Run Hydra with `argv` as its command line; returns the process exit code."""
-    from benchit.config_errors import explain_config_error
+    from benchit.config.errors import explain_config_error
 
     full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
     os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us; we print one line unless asked for more

@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 from benchit.commands.parser import OneLineParser, UsageError, flag_suggestion
-from benchit.config_groups import GROUPS, check_group_options, config_dirs_in, group_options
+from benchit.config.groups import GROUPS, check_group_options, config_dirs_in, group_options
 from benchit.errors import EXIT_USAGE
-from benchit.overrides import hydra_quote, hydra_value, to_overrides
+from benchit.config.overrides import hydra_quote, hydra_value, to_overrides
 
 HELP = """\
 benchit: discover the PyTorch and Keras models a Python script calls, build them through a

@@ -14,9 +14,10 @@ from typing import Callable
 
 from benchit.analysis.models import Invocation, ModelInfo
 from benchit.cache.layout import Build, config_ids, has_legacy_state, safe_name
-from benchit.config import BenchitConfig, Mode
+from benchit.config.schema import BenchitConfig, Mode
 from benchit.errors import root_cause
-from benchit.records import (Benchmark, BuildRequest, InvocationRecord, ModelRecord, Status, to_data)
+from benchit.data import to_data
+from benchit.records import Benchmark, BuildRequest, InvocationRecord, ModelRecord, Status
 
 
 @dataclass
@@ -146,7 +147,7 @@ class Pipeline:
             self.changed()
 
     def _run_one(self, target: Target, sequence, device, done: dict) -> None:
-        from benchit.batching import NoBatchDimension, batch_size_of, rebatch
+        from benchit.analysis.batching import NoBatchDimension, batch_size_of, rebatch
 
         record, info, inv = target.record, target.info, target.invocation
         args, kwargs, outputs = inv.args, inv.kwargs, inv.outputs
@@ -184,7 +185,7 @@ class Pipeline:
     def _request(self, info, inv, record, sequence, args, kwargs, batch) -> BuildRequest:
         from benchit.analysis.values import signature_of
         from benchit.build.identity import FRAMEWORK_CONFIG, build_key, config_id, key_parts
-        from benchit.environment import library_versions
+        from benchit.system.environment import library_versions
 
         stages = sequence.describe() if sequence is not None else []
         signature = (signature_of(args), signature_of(kwargs)) if batch else inv.signature

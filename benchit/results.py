@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from benchit.records import ScriptRecord, Status, flat, to_data
+from benchit.data import flat, to_data
+from benchit.records import ScriptRecord, Status
 
 
 @dataclass(repr=False)

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchit.cache.files import read_json, write_json
-from benchit.processes import become_subreaper, die_with_parent, end_descendants
-from benchit.records import ScriptRecord, Status, from_data, to_data
+from benchit.system.processes import become_subreaper, die_with_parent, end_descendants
+from benchit.data import from_data, to_data
+from benchit.records import ScriptRecord, Status
 
 # The worker's exit code when it could not write its result file (disk full, read-only): nothing else to say it with.
 EXIT_UNWRITABLE = 3
@@ -41,7 +42,7 @@ class WorkerTask:
 
 class Worker:
     def __init__(self, task: WorkerTask):
-        from benchit.config import load_config
+        from benchit.config.schema import load_config
         from benchit.ui.progress import Progress
 
         self.task = task
@@ -54,8 +55,8 @@ class Worker:
     def run(self) -> None:
         from benchit.analysis.recorder import ModelRecorder
         from benchit.analysis.script import run_script
-        from benchit.config import Mode
-        from benchit.output_capture import redirect_output
+        from benchit.config.schema import Mode
+        from benchit.system.output_capture import redirect_output
         from benchit.pipeline import Pipeline
 
         self.save()

@@ -12,14 +12,15 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchit.build.reuse import damaged_file, file_sha256, heavy_files, load_inputs, previous_state
+from benchit.build.reuse import load_inputs, previous_state
+from benchit.cache.integrity import damaged_file, file_sha256, heavy_files
 from benchit.build.sequence import Sequence
 from benchit.build.stage import BuildContext
 from benchit.cache.files import build_lock, write_record
 from benchit.cache.layout import STATE_VERSION, Build, Rebuild
 from benchit.errors import root_cause
-from benchit.machine_lock import machine_lock
-from benchit.output_capture import redirect_output
+from benchit.system.machine_lock import machine_lock
+from benchit.system.output_capture import redirect_output
 from benchit.records import BuildRequest, BuildState, BuildStatus
 
 
@@ -117,7 +118,7 @@ def _unwritable(ctx: BuildContext, stage: str, error: OSError, fallback_log_dir:
 
 
 def new_state(build: Build, request: BuildRequest, reason: str | None) -> BuildState:
-    from benchit.environment import library_versions
+    from benchit.system.environment import library_versions
 
     return BuildState(build_name=build.name, config_id=build.config_id, config=request, state_version=STATE_VERSION,
                       cache_dir=str(build.cache_dir), sequence=list(request.sequence), rebuild_reason=reason,

@@ -86,6 +86,6 @@ def build_lock(build, timeout: float = -1) -> FileLock:
 
 def write_record(path: Path | str, record: Any) -> None:
     """A record (benchit.records) as YAML, atomically."""
-    from benchit.records import to_data
+    from benchit.data import to_data
 
     write_yaml(path, to_data(record))

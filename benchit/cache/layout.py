@@ -116,7 +116,8 @@ class Build:
 
     def load_state(self):
         """The typed state (records.BuildState); ValueError saying why when it is not one benchit can read."""
-        from benchit.records import BuildState, from_data
+        from benchit.data import from_data
+        from benchit.records import BuildState
 
         data = read_data(self.state_path)
         check_state_data(data, self.state_path.name)
@@ -124,7 +125,8 @@ class Build:
 
     def load_stats(self):
         """The typed stats (records.BuildStats): empty when there are none yet."""
-        from benchit.records import BuildStats, from_data
+        from benchit.data import from_data
+        from benchit.records import BuildStats
 
         if not self.stats_path.is_file():
             return BuildStats()

@@ -159,7 +159,7 @@ def _stats(ns, cache_dir: Path, shown: str) -> int:
 
 def _damage(build) -> str | None:
     """Whether the files a finished build claims are what it wrote (a truncated or edited model file)."""
-    from benchit.build.reuse import damaged_file  # standard library and hashlib only
+    from benchit.cache.integrity import damaged_file
 
     try:
         state = build.load_state()

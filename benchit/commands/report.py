@@ -223,9 +223,9 @@ def _plot(rows: list[dict], csv_path: Path, ns, model_of, variant_of, title: str
 
         text += "\n**Funnel**\n\n" + funnel_markdown(funnel(rows))
     atomic_write_text(md_path, text)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
         print(f"Info: Markdown table written to {md_path}")
         return _fail("--plot needs matplotlib: pip install 'benchit[plot]'")
     from benchit.report.plot import plot_comparison, plot_png

@@ -17,7 +17,7 @@ from typing import Any, Callable, ClassVar, Dict, Optional
 
 from benchit.devices.measure import MeasurementConfig, measure
 from benchit.devices.memory import PeakMemory
-from benchit.machine_lock import machine_lock
+from benchit.system.machine_lock import machine_lock
 from benchit.records import Benchmark
 
 
@@ -131,7 +131,7 @@ class Device:
         raise NotImplementedError
 
     def benchmark(self, target: BenchmarkTarget) -> Benchmark:
-        from benchit.environment import library_versions, machine_load
+        from benchit.system.environment import library_versions, machine_load
         from benchit.tensors import validate
 
         settings = self.config.measurement

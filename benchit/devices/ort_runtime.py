@@ -87,7 +87,7 @@ def preload_cuda_libraries() -> None:
     """
     import onnxruntime as ort
 
-    from benchit.output_capture import redirect_output
+    from benchit.system.output_capture import redirect_output
 
     preload = getattr(ort, "preload_dlls", None)
     if preload is None:
@@ -108,7 +108,7 @@ def open_session(model, provider: str, provider_options: dict | None = None, opt
     """
     import onnxruntime as ort
 
-    from benchit.output_capture import redirect_output
+    from benchit.system.output_capture import redirect_output
 
     first: Any = (provider, dict(provider_options)) if provider_options else provider
     providers = [first, *FALLBACKS[provider]]
@@ -182,7 +182,7 @@ class OnnxRuntime(Runtime):
     def load(self, device: Device, target: BenchmarkTarget) -> Session:
         import onnxruntime as ort
 
-        from benchit.environment import physical_cores
+        from benchit.system.environment import physical_cores
         from benchit.tensors import feeds_for
 
         if target.onnx_file is None:

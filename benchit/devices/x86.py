@@ -5,7 +5,7 @@ from __future__ import annotations
 from benchit.devices.base import Device
 from benchit.devices.ort_runtime import PROVIDERS, OnnxRuntime
 from benchit.devices.torch_runtime import TorchCompile, TorchEager
-from benchit.environment import cpu_name
+from benchit.system.environment import cpu_name
 
 
 def _openvino():

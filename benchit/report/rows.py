@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from benchit.cache.layout import STATE_FILE, Build
-from benchit.records import Benchmark, BuildState, BuildStatus, Status, flat
+from benchit.data import flat
+from benchit.records import Benchmark, BuildState, BuildStatus, Status
 
 # The columns users of the older tool know, first, then what benchit adds. Per-stage columns
 # (`error_<stage>`, `seconds_<stage>`) follow, in the order the stages ran.

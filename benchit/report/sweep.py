@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from benchit.cache.files import read_json, read_yaml
-from benchit.records import JobRecord, ScriptRecord, Status, from_data
+from benchit.data import from_data
+from benchit.records import JobRecord, ScriptRecord, Status
 from benchit.report.rows import labels_text, shapes_text
 
 SUMMARY_NAME = "summary.csv"
@@ -130,7 +131,7 @@ def script_rows(base: dict, job_dir: Path, script: ScriptRecord) -> list[dict[st
         if checks:
             row["max_abs_error"] = checks[-1].max_abs_error
         if inv.benchmark is not None:
-            from benchit.records import flat
+            from benchit.data import flat
 
             values = flat(inv.benchmark)
             row.update({key: values.get(key) for key in _BENCHMARK})
@@ -169,3 +170,24 @@ def variant_labels(rows: list[dict[str, Any]]) -> dict[str, str]:
         differing = [o for o in overrides if o not in common]
         labels[job] = " ".join(differing) or (f"job {job}" if job else "run")
     return labels
+
+
+MAX_FAILURE_LINES = 20
+
+
+def failure_lines(rows: list[dict]) -> list[str]:
+    """One line per failed job x script x model: where, why, and the log that says more."""
+    from benchit.records import Status
+
+    failures = [r for r in rows if r.get("status") in Status._value2member_map_ and Status(r["status"]).is_failure]
+    lines = []
+    for row in failures[:MAX_FAILURE_LINES]:
+        what = row.get("build_name") or (row.get("script") or "").rsplit("/", 1)[-1] or "the job"
+        job = f"job {row.get('job')}" + (f" ({row['overrides']})" if row.get("overrides") else "")
+        stage = f" at {row['failed_stage']}" if row.get("failed_stage") else ""
+        log = row.get("log") or (f"{row['job_dir']}" if row.get("job_dir") else "")
+        lines.append(f"  {job}: {what}: {row.get('status')}{stage}: {row.get('error') or ''}"
+                     + (f" (log: {log})" if log and log not in str(row.get("error")) else ""))
+    if len(failures) > MAX_FAILURE_LINES:
+        lines.append(f"  ... and {len(failures) - MAX_FAILURE_LINES} more failures in summary.csv")
+    return lines

@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 
 from benchit.cache.files import read_json, write_json
-from benchit.config import BenchitConfig, Mode
-from benchit.processes import end_group, end_worker
-from benchit.records import ScriptRecord, Status, from_data, to_data
+from benchit.config.schema import BenchitConfig, Mode
+from benchit.system.processes import end_group, end_worker
+from benchit.data import from_data, to_data
+from benchit.records import ScriptRecord, Status
 from benchit.worker import EXIT_UNWRITABLE, WorkerTask
 
 _DONE = {Mode.benchmark: Status.BENCHMARKED, Mode.build: Status.BUILT, Mode.analyze: Status.ANALYZED}

@@ -9,8 +9,9 @@ from pathlib import Path
 from benchit.analysis.inputs import InputError, read_labels, resolve_scripts, select_by_labels
 from benchit.cache.files import write_json
 from benchit.cache.layout import resolve_cache_dir
-from benchit.config import BenchitConfig, Mode
-from benchit.records import JobRecord, ScriptRecord, Status, to_data
+from benchit.config.schema import BenchitConfig, Mode
+from benchit.data import to_data
+from benchit.records import JobRecord, ScriptRecord, Status
 from benchit.runner.child import run_script_in_child
 from benchit.runner.resume import config_fingerprint, remember, resumed
 from benchit.ui.console import Console

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from benchit.cache.files import read_json, write_json
 from benchit.cache.layout import Build, safe_name
-from benchit.config import BenchitConfig, Mode
-from benchit.records import ScriptRecord, Status, from_data, to_data
+from benchit.config.schema import BenchitConfig, Mode
+from benchit.data import from_data, to_data
+from benchit.records import ScriptRecord, Status
 
 RESUME_DIR = ("runs", "_resume")  # inside the cache; `runs` is reserved, so cache commands never take it for a build
 

@@ -1,4 +1,6 @@
-"""A Hydra callback that keeps `summary.csv` in every sweep directory (registered in conf/config.yaml).
+"""Hydra callbacks (registered in conf/config.yaml): summary.csv in every sweep, and the sweep's exit status.
+
+SweepSummary keeps `summary.csv` in every sweep directory.
 
 It rewrites the summary after each job of a multirun (so an interrupted sweep still has one up to
 its last finished job) and once more when the multirun ends, then prints where it is. A problem
@@ -29,6 +31,15 @@ def _sweep_dir_of_job() -> Path | None:
     return Path(hydra_cfg.sweep.dir)
 
 
+class ExitStatusCallback(Callback):
+    """Remembers where a multirun writes its jobs, so the parent can tell whether any job failed."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        from benchit.app import RunOutcome
+
+        RunOutcome.sweep_dirs.append(Path(str(config.hydra.sweep.dir)))
+
+
 class SweepSummary(Callback):
     """`min_interval`: seconds between two per-job rewrites in one process (each rereads every job's
     results, so a sweep of thousands of jobs is not quadratic); the end of the multirun always writes."""
@@ -56,7 +67,7 @@ class SweepSummary(Callback):
 
     @staticmethod
     def _write(sweep_dir: Path, quiet: bool) -> None:
-        from benchit.report.sweep import write_summary
+        from benchit.report.sweep import failure_lines, write_summary
 
         if not sweep_dir.is_dir():
             return
@@ -69,4 +80,7 @@ class SweepSummary(Callback):
         if not quiet:
             failed = f", {scan.failed_jobs} with failures" if scan.failed_jobs else ""
             print(f"Sweep summary ({scan.jobs} job{'s' if scan.jobs != 1 else ''}{failed}): {path}")
+            for line in failure_lines(scan.rows):
+                print(line)
             sys.stdout.flush()
+

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import enum
 import os
+import uuid
 from dataclasses import dataclass, field
 from typing import Optional
 
 from benchit.analysis.inputs import InputConfig
 from benchit.build.sequence import BuildConfig, SequenceConfig
 from benchit.cache.layout import CacheConfig
-from benchit.config_groups import EXAMPLES_DIR
+from benchit.config.groups import EXAMPLES_DIR
 from benchit.devices.base import DeviceConfig
 
 
@@ -67,7 +68,14 @@ def register_configs() -> None:
     # ${expanduser:${cache.dir}}: Hydra makes output dirs as written, so '~' would become a folder named '~'.
     OmegaConf.register_new_resolver("expanduser", lambda path: os.path.expanduser(str(path)), replace=True)
     OmegaConf.register_new_resolver("benchit_config_dirs", _config_dirs, replace=True)
+    # A short id per process: two runs started in the same second get different output folders. Cached, like
+    # ${now:}: the value travels with the config into launcher workers (joblib, submitit), so every job of a
+    # sweep resolves the same sweep dir.
+    OmegaConf.register_new_resolver("run_id", lambda: RUN_ID, replace=True, use_cache=True)
     _registered = True
+
+
+RUN_ID = uuid.uuid4().hex[:6]
 
 
 def _config_dirs() -> str:
@@ -109,6 +117,6 @@ def to_object(cfg) -> BenchitConfig:
 
 def load_config(data: dict) -> BenchitConfig:
     """A BenchitConfig back from `to_data` (the worker's task file, results.json)."""
-    from benchit.records import from_data
+    from benchit.data import from_data
 
     return from_data(BenchitConfig, data)

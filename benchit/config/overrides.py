@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from benchit.config_groups import GROUPS
+from benchit.config.groups import GROUPS
 
 # option name -> config key
 OPTION_KEYS = {

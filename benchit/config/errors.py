@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from benchit.config_groups import did_you_mean
+from benchit.config.groups import did_you_mean
 
 # Launcher plugins are extras: name the one to install instead of Hydra's import error.
 _LAUNCHER_EXTRAS = {"hydra_joblib_launcher": "joblib", "hydra_submitit_launcher": "slurm",
@@ -61,7 +61,7 @@ def _explain_unknown_key(text: str) -> str | None:
         return None
     import dataclasses
 
-    from benchit.config import schema_classes
+    from benchit.config.schema import schema_classes
 
     key, schema = override.group(1), schema_classes().get(missing.group(2) or "")
     known = [f.name for f in dataclasses.fields(schema) if not f.name.startswith("_")] if schema else []
