@@ -12,30 +12,9 @@ import shutil
 import subprocess
 
 from benchit.devices.base import Device, DeviceUnavailable
+from benchit.devices.nvml import nvml_names
 from benchit.devices.ort_runtime import PROVIDERS, OnnxRuntime
 from benchit.devices.torch_runtime import TorchCompile, TorchEager
-
-
-def _nvml_names() -> tuple[str, ...] | None:
-    """GPU names from NVML, or None when the library (or a GPU) is not there."""
-    try:
-        import pynvml
-    except ImportError:
-        return None
-    try:
-        pynvml.nvmlInit()
-    except pynvml.NVMLError:
-        return None
-    try:
-        names = []
-        for index in range(pynvml.nvmlDeviceGetCount()):
-            name = pynvml.nvmlDeviceGetName(pynvml.nvmlDeviceGetHandleByIndex(index))
-            names.append(name.decode(errors="replace") if isinstance(name, bytes) else str(name))
-        return tuple(names) or None
-    except pynvml.NVMLError:
-        return None
-    finally:
-        pynvml.nvmlShutdown()
 
 
 def _smi_names() -> tuple[str, ...]:
@@ -57,7 +36,7 @@ def _smi_names() -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def gpu_names() -> tuple[str, ...]:
     """GPU names ("NVIDIA A100-SXM4-40GB"), looked up once; raises DeviceUnavailable when there is none."""
-    return _nvml_names() or _smi_names()
+    return nvml_names() or _smi_names()
 
 
 class NvidiaDevice(Device):

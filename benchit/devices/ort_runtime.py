@@ -193,10 +193,19 @@ class OnnxRuntime(Runtime):
                                                           device.config.provider_options, threads)
         feeds = feeds_for(session.get_inputs(), list(target.inputs.items()))  # float16 builds take float16
         run = session.run
+        on_gpu = self.provider in GPU_PROVIDERS
+        device_id = int(device.config.provider_options.get("device_id", 0))
+
+        def device_memory():
+            from benchit.devices.nvml import process_memory_mb
+
+            return process_memory_mb(device_id) if on_gpu else None
+
         return Session(
             call=lambda: run(None, feeds),
             outputs=list,
             notes=lambda: notes,
+            device_memory_mb=device_memory,
             facts={
                 "runtime_version": ort.__version__, "provider": active[0], "providers": active,
                 "provider_options": dict(device.config.provider_options), "session_options": options,

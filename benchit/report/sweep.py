@@ -180,14 +180,15 @@ def failure_lines(rows: list[dict]) -> list[str]:
     from benchit.records import Status
 
     failures = [r for r in rows if r.get("status") in Status._value2member_map_ and Status(r["status"]).is_failure]
+    variants = variant_labels(rows)
     lines = []
     for row in failures[:MAX_FAILURE_LINES]:
-        what = row.get("build_name") or (row.get("script") or "").rsplit("/", 1)[-1] or "the job"
-        job = f"job {row.get('job')}" + (f" ({row['overrides']})" if row.get("overrides") else "")
+        what = row.get("build_name") or (row.get("script") or "").rsplit("/", 1)[-1]
+        job = f"job {row.get('job')} ({variants.get(str(row.get('job', '')), '')})"
         stage = f" at {row['failed_stage']}" if row.get("failed_stage") else ""
-        log = row.get("log") or (f"{row['job_dir']}" if row.get("job_dir") else "")
-        lines.append(f"  {job}: {what}: {row.get('status')}{stage}: {row.get('error') or ''}"
-                     + (f" (log: {log})" if log and log not in str(row.get("error")) else ""))
+        where = f"log: {row['log']}" if row.get("log") else f"job folder: {row.get('job_dir')}"
+        lines.append(f"  {job}: {what + ': ' if what else ''}{row.get('status')}{stage}: {row.get('error') or ''}"
+                     + (f" ({where})" if where not in str(row.get("error")) else ""))
     if len(failures) > MAX_FAILURE_LINES:
         lines.append(f"  ... and {len(failures) - MAX_FAILURE_LINES} more failures in summary.csv")
     return lines
