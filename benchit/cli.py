@@ -126,9 +126,17 @@ def _run(argv: list[str]) -> int:
     if problem:
         print(f"benchit: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    if not any(a.split("=", 1)[0] in _NO_RUN_FLAGS for a in argv):
+        from benchit.runner.prestart import prestart
+
+        prestart()  # the first worker starts (and imports torch) while Hydra composes
     from benchit.app import run_hydra  # imports Hydra: only now that a run starts
 
     return run_hydra(argv)
+
+
+# Hydra flags after which no script runs: no worker is started ahead for them.
+_NO_RUN_FLAGS = {"--cfg", "-c", "--info", "-i", "--hydra-help", "--help", "-h", "--shell-completion", "-sc"}
 
 
 def _check_inputs(argv: list[str]) -> str | None:

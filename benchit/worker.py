@@ -22,6 +22,21 @@ from benchit.records import ScriptRecord, Status
 
 # The worker's exit code when it could not write its result file (disk full, read-only): nothing else to say it with.
 EXIT_UNWRITABLE = 3
+# `python -m benchit.worker --prestart`: the first worker of a run, started while the parent composes the config.
+PRESTART = "--prestart"
+
+
+def _get_ready() -> None:
+    """What every PyTorch script's worker needs first, done while the parent is still composing: torch itself.
+
+    The script then finds torch already imported (as it would under the older tool, which ran scripts in its
+    own process); nothing else is imported ahead, so a Keras script pays only this.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is not None:
+        import torch  # noqa: F401
+    from benchit.pipeline import Pipeline  # noqa: F401 - benchit's own modules too
 
 
 @dataclass
@@ -98,6 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     from benchit.errors import one_line
 
     argv = sys.argv[1:] if argv is None else argv
+    if argv == [PRESTART]:  # started before the parent composed the config: get ready, then wait for the task
+        die_with_parent(os.getppid())
+        _get_ready()
+        line = sys.stdin.readline().strip()
+        if not line:  # the parent needed no worker after all (a config error, --cfg): nothing to do
+            return 0
+        argv = [line]
     task = from_data(WorkerTask, read_json(argv[0]))
     die_with_parent(task.parent_pid)
     become_subreaper()  # what the script starts stays below this process, to be ended with it

@@ -18,6 +18,7 @@ from benchit.config.schema import BenchitConfig, Mode
 from benchit.system.processes import end_group, end_worker
 from benchit.data import from_data, to_data
 from benchit.records import ScriptRecord, Status
+from benchit.runner.prestart import take
 from benchit.worker import EXIT_UNWRITABLE, WorkerTask
 
 _DONE = {Mode.benchmark: Status.BENCHMARKED, Mode.build: Status.BUILT, Mode.analyze: Status.ANALYZED}
@@ -33,10 +34,15 @@ def run_script_in_child(config: BenchitConfig, script: Path, task_dir: Path, cac
     task_path = task_dir / "task.json"
     write_json(task_path, to_data(task))
     timeout = float(config.timeout or 0) or None
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    # Its own session: on timeout the whole process tree the script started is ended.
-    child = subprocess.Popen([sys.executable, "-m", "benchit.worker", str(task_path)], stdin=subprocess.DEVNULL,
-                             start_new_session=True, env=env)
+    child = take()  # the worker the CLI started while Hydra composed, for the run's first script
+    if child is not None:
+        child.stdin.write(f"{task_path}\n")
+        child.stdin.close()
+    else:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # Its own session: on timeout the whole process tree the script started is ended.
+        child = subprocess.Popen([sys.executable, "-m", "benchit.worker", str(task_path)], stdin=subprocess.DEVNULL,
+                                 start_new_session=True, env=env)
     timed_out = False
     try:
         code = child.wait(timeout=timeout)
