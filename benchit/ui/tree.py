@@ -67,6 +67,11 @@ def benchmark_lines(bench: Benchmark, from_cache: bool) -> list[str]:
              f"\t\tThroughput:\t{bench.throughput_ips:.1f}\tinferences per second (IPS)"]
     if bench.batch_size and bench.batch_size > 1 and bench.samples_per_second:
         lines.append(f"\t\t\t\t{bench.samples_per_second:.1f}\tsamples per second (batch of {bench.batch_size})")
+    memory = bench.memory
+    if memory is not None and memory.peak_rss_mb is not None:
+        gpu = f"; GPU {memory.device_memory_mb:.1f} MB" if memory.device_memory_mb is not None else ""
+        lines.append(f"\t\tMemory:\t\t{memory.peak_rss_mb:.1f} MB (peak RSS while loading and running; "
+                     f"{memory.peak_rss_total_mb:.0f} MB in all){gpu}")
     if bench.unstable:
         lines.append(f"\t\tWarning:\tunstable measurement ({bench.unstable_reason}; median "
                      f"{format_latency(bench.latency.median_ms)} ms): close other programs or raise "
