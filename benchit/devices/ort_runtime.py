@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from benchit.devices.base import BenchmarkTarget, Device, DeviceUnavailable, Runtime, Session
+from benchit.errors import root_cause
 
 # runtime name -> ONNX Runtime execution provider
 PROVIDERS = {
@@ -34,8 +35,6 @@ HINTS = {
     "TensorrtExecutionProvider": "no usable GPU, or the TensorRT libraries onnxruntime-gpu needs are not installed "
                                  "(see ONNX Runtime's TensorRT execution provider requirements)",
 }
-# "... Exception during initialization: ... MatMulAddFusion ...": the optimizer that broke the session.
-_FAILING_OPTIMIZER = re.compile(r"\b([A-Z][A-Za-z0-9]+(?:Fusion|Elimination|Folding|Transformer|Rewrite))\b")
 
 
 def check_provider_installed(provider: str) -> None:
@@ -147,8 +146,8 @@ def session_options(threads: int | None):
 
 def open_with_retry(path, provider: str, provider_options: dict, threads: int | None):
     """A session on the built file; when a graph optimizer crashes on a valid file (ORT 1.31's MatMulAddFusion
-    on some encoders), the session is opened again with that optimizer disabled. Returns (session, active,
-    the options recorded, notes)."""
+    on some encoders: "Attempt to replace the existing tensor"), the session is opened again with that
+    optimizer disabled. Returns (session, active providers, the options recorded, notes)."""
     recorded = {"graph_optimization_level": "ORT_ENABLE_ALL (default)", "intra_op_num_threads": threads or 0}
     try:
         session, active = open_session(path, provider, provider_options, session_options(threads))
@@ -156,14 +155,57 @@ def open_with_retry(path, provider: str, provider_options: dict, threads: int | 
     except DeviceUnavailable:
         raise
     except Exception as error:
-        found = _FAILING_OPTIMIZER.search(str(error))
-        if not found:
+        first_error = error
+    disabled: list[str] = []
+    for _ in range(MAX_DISABLED_OPTIMIZERS):
+        optimizer = failing_optimizer(path, provider, provider_options, threads, disabled)
+        if optimizer is None or optimizer in disabled:
+            raise first_error
+        disabled.append(optimizer)
+        try:
+            session, active = open_session(path, provider, provider_options, session_options(threads), disabled)
+        except DeviceUnavailable:
             raise
-        optimizer = found.group(1)
-    session, active = open_session(path, provider, provider_options, session_options(threads), [optimizer])
-    recorded["disabled_optimizers"] = [optimizer]
-    note = f"ONNX Runtime's {optimizer} crashed on this model; measured with {optimizer} disabled"
-    return session, active, recorded, [note]
+        except Exception:  # another optimizer fails too: find it
+            continue
+        recorded["disabled_optimizers"] = list(disabled)
+        names = ", ".join(disabled)
+        return session, active, recorded, [f"ONNX Runtime's {names} crashed on this model "
+                                           f"({_ort_reason(first_error)}); measured with {names} disabled"]
+    raise first_error
+
+
+MAX_DISABLED_OPTIMIZERS = 4
+
+
+def _ort_reason(error: Exception) -> str:
+    """ONNX Runtime nests its reason behind source locations: "... FAIL : graph.cc:4142 ... Attempt to ..."."""
+    text = str(error).replace("\n", " ")
+    tail = text.rsplit(" : FAIL : ", 1)[-1]
+    tail = re.sub(r"^\S+\.cc:\d+ (\w+ )?", "", tail.strip())
+    return tail[:160] if tail else root_cause(error, 160)
+_APPLYING = re.compile(r"Applying (?:graph|rule-based graph) transformer (\w+)")
+
+
+def failing_optimizer(path, provider: str, provider_options: dict, threads: int | None,
+                      disabled: list[str]) -> str | None:
+    """Open the session once more with ONNX Runtime's verbose log: the transformer it was applying when it
+    failed is the last one the log names."""
+    import onnxruntime as ort
+
+    from benchit.system.output_capture import redirect_output
+
+    options = session_options(threads)
+    options.log_severity_level, options.log_verbosity_level = 0, 1
+    providers = [(provider, dict(provider_options)) if provider_options else provider, *FALLBACKS[provider]]
+    with redirect_output(None) as captured:
+        try:
+            ort.InferenceSession(str(path), options, providers=providers, disabled_optimizers=disabled or None)
+            return None  # it opens now: nothing to name
+        except Exception:  # noqa: BLE001 - the failure is what this looks for
+            pass
+    applied = _APPLYING.findall(captured.text)
+    return applied[-1] if applied else None
 
 
 class OnnxRuntime(Runtime):

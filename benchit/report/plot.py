@@ -83,11 +83,7 @@ def plot_png(rows: list[dict[str, Any]], path: Path, model_of, variant_of, title
         legend_title = "device/runtime sequence" if all("/" in v for v in measured_variants) else None
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
                   title=legend_title, title_fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return _save(fig, path, plt)
 
 
 def plot_comparison(table: Comparison, path: Path, title: str) -> Path:
@@ -129,11 +125,7 @@ def plot_comparison(table: Comparison, path: Path, title: str) -> Path:
     ax.set_title(f"{title}\nby {table.by}: ratios to each model's first {table.by}; hatched: unstable",
                  fontsize=10, loc="left")
     ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return _save(fig, path, plt)
 
 
 def _plot_batch_sizes(table: Comparison, path: Path, title: str, plt) -> Path:
@@ -155,6 +147,10 @@ def _plot_batch_sizes(table: Comparison, path: Path, title: str, plt) -> Path:
     ax.set_title(f"{title}\nthroughput against batch size; hollow: unstable", fontsize=10, loc="left")
     ax.grid(alpha=0.35)
     ax.legend(fontsize=8, frameon=False)
+    return _save(fig, path, plt)
+
+
+def _save(fig, path: Path, plt) -> Path:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
