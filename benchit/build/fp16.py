@@ -18,6 +18,9 @@ from benchit.errors import one_line
 
 CONVERTERS = ("auto", "onnxconverter_common", "onnxruntime")
 MAX_RETRIES = 6  # op types added to the block list, one per invalid model, before giving up
+# Op types never kept in float32 by a retry: the converter inserts Casts itself, and blocking them makes
+# onnxconverter-common run for minutes (DETR) without producing a valid model.
+NEVER_BLOCKED = {"Cast"}
 _NODE = re.compile(r"(?:of node|in node|node) \(([^)]*)\)")
 _OP = re.compile(r"(?:Optype|op_type|OpType)\s*[(:=]?\s*\(?([A-Za-z][A-Za-z0-9]*)")
 
@@ -62,7 +65,7 @@ class ConvertFp16(Stage):
                     failures.append(f"{converter}{' blocking ' + ','.join(blocked) if blocked else ''}: {reason}")
                     print(f"benchit: the float16 model is invalid ({failures[-1]})")
                     op = _offending_op(str(error), source)
-                    if op is None or op in blocked:
+                    if op is None or op in blocked or op in NEVER_BLOCKED:
                         break
                     blocked.append(op)  # keep that op type in float32 and convert again
                     continue
