@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from repo_paths import EXAMPLES
+from helpers import EXAMPLES, require
 
 pytestmark = pytest.mark.slow
 
@@ -51,17 +51,18 @@ def _one(blocks, name) -> dict[str, str]:
 
 # ---------------------------------------------------------------------------------------- tutorial scripts
 @pytest.mark.parametrize("script, expected", [
-    ("hello_world.py", [("pytorch_model", "SmallModel", "= SmallModel(", "55 (<0.1 MB)", "479b1332")]),
-    ("two_models.py", [("pytorch_model", "SmallModel", "pytorch_model = SmallModel(", "55 (<0.1 MB)", "479b1332"),
+    ("hello_world.py", [("pytorch_model", "SmallModel", "= SmallModel(", "55 (<0.1 MB)", "479b1332", "'x': (10,)")]),
+    ("two_models.py", [("pytorch_model", "SmallModel", "pytorch_model = SmallModel(", "55 (<0.1 MB)", "479b1332",
+                        "'x': (10,)"),
                        ("another_pytorch_model", "SmallModel", "another_pytorch_model = SmallModel(", "510 (<0.1 MB)",
-                        "215ca1e3")]),
+                        "215ca1e3", "'x': (50,)")]),
 ])
 def test_tutorial_scripts_exact_fields(benchit, script, expected):
     proc = benchit(str(EXAMPLES / script), "--analyze-only", check=True)
     blocks = _blocks(proc.stdout)
     assert sorted(blocks) == sorted(name for name, *_ in expected)
     stem = script[:-3]
-    for name, cls, created, params, digest in expected:
+    for name, cls, created, params, digest, shape in expected:
         block = _one(blocks, name)
         assert block["executed"] == "1"
         assert block["Model Type"] == "Pytorch (torch.nn.Module)"
@@ -69,7 +70,7 @@ def test_tutorial_scripts_exact_fields(benchit, script, expected):
         assert block["Location"] == f"{EXAMPLES / script}, line {_line_of(EXAMPLES / script, created)}"
         assert block["Parameters"] == params
         assert block["Hash"] == digest
-        assert block["Input Shape"] == "'x': (10,)" if digest == "479b1332" else "'x': (50,)"
+        assert block["Input Shape"] == shape
         assert "Status" not in block
 
 
@@ -225,7 +226,8 @@ def test_with_several_scripts_a_hash_selects_in_the_script_that_has_it(benchit, 
 
 def test_analyze_only_prints_times_and_builds_nothing(benchit, cache_dir):
     proc = benchit(str(EXAMPLES / "hello_world.py"), "--analyze-only", check=True)
-    assert "\tpytorch_model (executed 1x - 0.00s)\n" in proc.stdout
+    # the first call's time is printed (how long it took is the machine's business, not the test's)
+    assert re.search(r"^\tpytorch_model \(executed 1x - \d+\.\d\ds\)$", proc.stdout, re.M), proc.stdout
     assert "Status:" not in proc.stdout
     assert not (cache_dir / "hello_world_479b1332").exists()
     assert "pytorch_outputs: tensor(" in proc.stdout
@@ -292,7 +294,7 @@ def test_a_script_that_traces_and_exports_its_model_runs_as_with_python(benchit)
 
 
 def test_transformers_bert_gpt2_t5_from_small_configs(benchit):
-    pytest.importorskip("transformers", reason="transformers is a test dependency")
+    require("transformers", "a dev dependency")
     script = DATA / "transformers_models.py"
     proc = benchit(f"input.script={script}", "mode=analyze", check=True)
     blocks = _blocks(proc.stdout)
@@ -316,7 +318,7 @@ def test_transformers_bert_gpt2_t5_from_small_configs(benchit):
 
 
 def test_keras_sequential_functional_subclassed(benchit):
-    pytest.importorskip("tensorflow", reason="tensorflow is not installed (pip install -e '.[tensorflow]')")
+    require("tensorflow", "the tensorflow extra: pip install -e '.[tensorflow]'")
     script = DATA / "keras_models.py"
     proc = benchit(f"input.script={script}", "mode=analyze", "max_depth=1", check=True)
     blocks = _blocks(proc.stdout)
