@@ -3,6 +3,7 @@ by real runs of the real CLI, copied into each test that needs one (never hand-w
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,26 +85,25 @@ def report_cache(report_built, cache_dir) -> Path:
 
 @pytest.fixture(scope="session")
 def many_built(tmp_path_factory) -> Path:
-    """MANY_MODELS one-layer models of one script, each its own build (TorchScript export: the quickest),
-    benchmarked on x86/ort."""
+    """MANY_MODELS one-layer models of one script, each its own build, built (`mode=build`) by a sequence that
+    only records them (tests/data/report/conf: no export, the cheapest real build)."""
     folder = tmp_path_factory.mktemp("many_built")
-    run_benchit(f"input.script={DATA / 'report' / 'many_models.py'}", *FAST, "sequence.stages.0.exporter=torchscript",
-                "sequence.stages.0.opset=17", cache_dir=folder / "cache", cwd=folder,
+    run_benchit("--config-dir", str(DATA / "report" / "conf"), f"input.script={DATA / 'report' / 'many_models.py'}",
+                "sequence=record_only", "mode=build", cache_dir=folder / "cache", cwd=folder,
                 BENCHIT_TEST_MODELS=str(MANY_MODELS))
     return folder / "cache"
 
 
 @pytest.fixture(scope="session")
 def sweep_built(tmp_path_factory) -> Path:
-    """A real sweep: two_models by two sequences, and a job whose script does not exist (failed); returns the
-    sweep folder (holding its jobs and summary.csv)."""
+    """A real sweep: two_models (a copy, named by a short relative path) by two sequences, and a script that
+    does not exist (its jobs fail); returns the sweep folder (its jobs and summary.csv)."""
     folder = tmp_path_factory.mktemp("sweep_built")
+    shutil.copy(EXAMPLES / "two_models.py", folder / "two_models.py")
     cache = folder / "cache"
-    proc = subprocess.run([sys.executable, "-m", "benchit", "-m",
-                           f"input.script={EXAMPLES / 'two_models.py'},{folder / 'missing.py'}",
+    proc = subprocess.run([sys.executable, "-m", "benchit", "-m", "input.script=two_models.py,missing.py",
                            "sequence=export_only,optimize_fp32", *QUICK], cwd=folder, env=benchit_env(cache),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]  # the jobs of the missing script failed
     (sweep,) = (cache / "sweeps").iterdir()
     return sweep
-
