@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import HELLO, HELLO_BUILDS, build_names, copy_cache, require, state, state_file, stats, stats_file
+from helpers import (EXAMPLES, HELLO, HELLO_BUILDS, QUICK, build_names, copy_cache, require, state, state_file, stats,
+                     stats_file)
 
 REPORT_COLUMNS = [
     "model_name", "author", "model_class", "params", "hash", "license", "task", "x86_latency", "nvidia_latency",
@@ -389,3 +390,23 @@ def test_report_sweep_with_labels_writes_the_selection_elsewhere(benchit, sweep,
     benchit("report", str(sweep), "--labels", "author::benchit", "-o", str(tmp_path / "sel.csv"), check=True)
     assert list(_read(tmp_path / "sel.csv").job) == [0, 0]  # two_models' job that finished
     assert not (sweep / "summary.csv").exists()
+
+
+@pytest.mark.slow
+def test_every_multirun_writes_a_summary_including_failed_jobs(benchit, hello_cache, cache_dir, tmp_path):
+    hello = EXAMPLES / "hello_world.py"
+    proc = benchit("-m", f"input.script={hello},{tmp_path / 'missing.py'}", *QUICK)
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # a job failed
+    (sweep,) = (cache_dir / "sweeps").iterdir()
+    summary = sweep / "summary.csv"
+    assert f"Sweep summary (2 jobs, 1 with failures): {summary}" in proc.stdout
+    df = _read(summary).set_index("job")
+    assert df.status[0] == "benchmarked" and df.mean_ms[0] > 0 and df.build_name[0] == HELLO
+    assert (df.model_name[0], df.author[0]) == ("hello_world", "benchit")
+    assert df.status[1] == "failed" and "script not found" in df.error[1]
+    assert str(tmp_path / "missing.py") in df.overrides[1]
+    # interrupted sweep / lost file: `benchit report SWEEP_DIR` rebuilds the same summary
+    before = summary.read_text()
+    summary.unlink()
+    benchit("report", str(sweep), check=True)
+    assert summary.read_text() == before
