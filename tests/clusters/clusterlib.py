@@ -4,6 +4,7 @@ Everything a cluster writes lives under one folder of its own (configs, keys, so
 database); its ports are chosen free at start. Each daemon runs in the foreground in its own session, its PID
 recorded (in `<root>/pids/` too), and is polled until it answers. `stop()` ends exactly the processes it
 started, by their recorded PID: SIGTERM, then SIGKILL after a grace period. Nothing is ever ended by name.
+On Linux each daemon also gets SIGTERM if the process that started it dies (a pytest killed mid-run).
 
     with SlurmCluster(tmp) as slurm:           # or slurm.start() ... slurm.stop()
         subprocess.run(["sbatch", ...], env=slurm.env())
@@ -125,12 +126,23 @@ class Daemon:
             self.proc.wait(timeout=10)
 
 
+def _end_with_parent() -> None:
+    """In the child, before exec (Linux): SIGTERM when the process that started it dies (a killed pytest)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def start_daemon(name: str, argv: list[str], root: Path, env: dict | None = None) -> Daemon:
     log = root / "logs" / f"{name}.console"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, env=env, cwd=root)
+                                start_new_session=True, env=env, cwd=root,
+                                preexec_fn=_end_with_parent if sys.platform == "linux" else None)
     pids = root / "pids"
     pids.mkdir(exist_ok=True)
     (pids / f"{name}.pid").write_text(f"{proc.pid}\n")

@@ -1,6 +1,6 @@
-"""Fixtures of the cluster suite: a real private Slurm cluster and a real local Ray head, one per session.
+"""Fixtures of the cluster suite: a real private Slurm cluster and a real local Ray head, one per test module.
 
-Both are brought up once (session scope) under pytest's temp dir and torn down at the end of the session,
+Each is brought up once per module (test_slurm.py, test_ray.py) under pytest's temp dir and torn down after it,
 whether the tests passed or failed (the fixtures' `with` blocks). Where the binaries are missing the tests skip
 with that reason; under CI=true (where .ci/run installs them) a missing binary fails the tests instead, so CI
 never passes on tests that did not run.
@@ -59,9 +59,9 @@ def ray_missing_reason() -> str | None:
             if missing else None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def slurm(tmp_path_factory):
-    """A private single-node Slurm cluster with accounting, up for the whole session."""
+    """A private single-node Slurm cluster with accounting, up for the test module."""
     reason = slurm_missing_reason()
     if reason:
         _unavailable(reason)
@@ -75,9 +75,9 @@ def slurm(tmp_path_factory):
         pytest.fail(f"the Slurm cluster did not come up: {error}", pytrace=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_head(tmp_path_factory):
-    """A local Ray head (`ray start --head --block --num-cpus=2`), up for the whole session."""
+    """A local Ray head (`ray start --head --block --num-cpus=2`), up for the test module."""
     reason = ray_missing_reason()
     if reason:
         _unavailable(reason)
@@ -132,7 +132,7 @@ def on_slurm(slurm, work, cache_dir):
 
 @pytest.fixture
 def on_ray(ray_head, work, cache_dir):
-    """Run `benchit ARGS...` in `work`, with BENCHIT_CACHE_DIR=cache_dir, beside the session's Ray head."""
+    """Run `benchit ARGS...` in `work`, with BENCHIT_CACHE_DIR=cache_dir, beside the module's Ray head."""
 
     def run(*args: str, timeout: float = 600, env: dict | None = None):
         return subprocess.run([sys.executable, "-m", "benchit", *args], cwd=work,
