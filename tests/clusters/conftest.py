@@ -23,12 +23,6 @@ from clusterlib import (RAY_BINARIES, SLURM_BINARIES, ClusterError, RayCluster, 
 SLURM_PACKAGES = "apt-get install -y slurmctld slurmd slurm-client munge slurmdbd mariadb-server"
 
 
-def pytest_configure(config):
-    # TODO: register in pyproject.toml's [tool.pytest.ini_options] markers beside slow/gpu/tensorflow.
-    config.addinivalue_line("markers", "cluster: runs on a real Slurm or Ray cluster brought up by tests/clusters "
-                                       "(skipped with a reason where the binaries are missing; CI installs them)")
-
-
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
