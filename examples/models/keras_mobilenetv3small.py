@@ -5,6 +5,8 @@ preprocessing layer is part of the model).
 
 Built with weights=None (random, nothing downloaded) for 32x32 RGB images and 10 classes, and
 called on a batch of 2 images the way a user calls a Keras model: model(images).
+With random weights the activations vanish through the eval-mode BatchNormalizations: every
+image gets the same 0.1 for each class (a model whose reference outputs are constant).
 Run: python keras_mobilenetv3small.py  |  benchit examples/models/keras_mobilenetv3small.py
 """
 

@@ -4,7 +4,9 @@ EfficientNet (transformers EfficientNetForImageClassification, 10 classes), rand
 config shrunk by width and depth coefficients of 0.25 on 64x64 images (MBConv blocks with
 squeeze-and-excitation).
 
-Called with pixel_values, eval mode, torch.no_grad().
+Called with pixel_values, eval mode, torch.no_grad(). Kept at transformers' default init on
+purpose: the random network's logits are exactly zero (activations vanish through the eval-mode
+BatchNorms), the zoo's case of a model whose reference outputs are constant, so any export "matches".
 Run: python vision_efficientnet.py  |  benchit examples/models/vision_efficientnet.py
 """
 
