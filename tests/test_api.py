@@ -165,8 +165,8 @@ def _small_model(in_features=10, out_features=5):
     return SmallModel()
 
 
-@pytest.mark.slow
 def test_benchmark_model_pytorch(tmp_path):
+    """The API smoke of the fast tier: a model in, a measured result and its build out, then reused."""
     import torch
 
     net = _small_model()
