@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from repo_paths import EXAMPLES, REPO
+from repo_paths import EXAMPLES, REPO  # noqa: F401 - tests import them from here
 
 # ------------------------------------------------------------------------------------ measurement settings
 # Short measurements for tests about plumbing, not numbers (the one place these are set).
@@ -140,7 +140,8 @@ def benchit_env(cache_dir: Path, **extra: str) -> dict:
     return env
 
 
-def run_benchit(*args: str, cache_dir: Path, cwd: Path, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
+def run_benchit(*args: str, cache_dir: Path, cwd: Path, timeout: float = 600,
+                **env: str) -> subprocess.CompletedProcess:
     """`benchit ARGS` as a user runs it, with its own cache; asserts that it succeeded."""
     proc = subprocess.run([sys.executable, "-m", "benchit", *args], cwd=cwd, env=benchit_env(cache_dir, **env),
                           capture_output=True, text=True, timeout=timeout)

@@ -96,7 +96,6 @@ def test_cache_dir_override_and_env(benchit, hello_built, tmp_path, cache_dir):
     assert not cache_dir.exists(), "cache.dir wins over $BENCHIT_CACHE_DIR"
 
 
-@pytest.mark.slow
 def test_multirun_over_sequences_records_two_jobs(benchit, hello_cache, cache_dir):
     proc = benchit("-m", "device=x86", "sequence=default,export_only", *QUICK, check=True)
     sweeps = list((cache_dir / "sweeps").iterdir())

@@ -258,7 +258,8 @@ def test_submitit_local_launcher_sweep(benchit, cache_dir):
     assert sorted(jobs) == ["0", "1"]
     assert all(r["status"] == "ok" for r in jobs.values())
     assert (sweep / ".submitit").is_dir()
-    assert build_dir(cache_dir, "hello_world_479b1332").is_dir() and build_dir(cache_dir, "two_models_215ca1e3").is_dir()
+    assert build_dir(cache_dir, "hello_world_479b1332").is_dir()
+    assert build_dir(cache_dir, "two_models_215ca1e3").is_dir()
     rows = list(csv.DictReader((sweep / "summary.csv").open()))
     assert sorted({row["job"] for row in rows}) == ["0", "1"] and {row["status"] for row in rows} == {"built"}
 
@@ -296,7 +297,8 @@ def test_ray_launcher_sweep(benchit, cache_dir):
                                            ("joblib", "n_jobs")])
 def test_launcher_configs_compose(benchit, launcher, key):
     """`benchit -m hydra/launcher=submitit_slurm hydra.launcher.partition=...` composes (no cluster needed)."""
-    plugin = {"submitit_slurm": "hydra_plugins.hydra_submitit_launcher", "joblib": "hydra_plugins.hydra_joblib_launcher"}
+    plugin = {"submitit_slurm": "hydra_plugins.hydra_submitit_launcher",
+              "joblib": "hydra_plugins.hydra_joblib_launcher"}
     if launcher in plugin:
         require(plugin[launcher], "a launcher extra, a dev dependency")
     extra = ["hydra.launcher.partition=gpu"] if launcher == "submitit_slurm" else []
