@@ -14,6 +14,9 @@ from typing import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "cli" / "scripts"
+# BENCHIT_BENCH_QUICK=1: each benchmark runs once, small, to show that it runs (tests/test_docs.py runs the
+# documented benchmark commands so); its figures are then not worth comparing.
+QUICK = os.environ.get("BENCHIT_BENCH_QUICK", "").strip().lower() in ("1", "true", "yes")
 
 
 @dataclass

@@ -7,8 +7,8 @@ The mid-size encoder of the fidelity benchmark (a few ms per call), built once. 
 - two runs started together with `device.measurement.exclusive=false`: both measure at once;
 - two runs started together with the default (`exclusive=true`): the second waits for the first.
 Each pair's figure is the mean of its two medians over the reference: the median of three solo runs before
-the pairs and three after. Goal: the quiet pair said it waited, and neither of its medians is slower than the
-slowest solo run (+5 %). ONNX Runtime's default threads (one per core), as a user would run it: on a shared
+the pairs and three after. Goal, a ratio to the solo runs of the same minutes: the quiet pair said it waited, and
+its slower median over the slowest solo run is at most 1.05. ONNX Runtime's default threads (one per core), as a user would run it: on a shared
 2-core machine a solo run reads about 2.6 or 3.5 ms depending on the minute, so the solo runs' own spread is
 printed beside it, and the detail line on stderr gives every median.
 """
@@ -25,10 +25,12 @@ import sys
 from pathlib import Path
 
 from fidelity import MID_SCRIPT
-from harness import Row, benchit_argv, temp_dir
+from harness import QUICK, Row, benchit_argv, temp_dir
 
-SOLO = 3  # solo runs before the pairs, and again after: the reference is their median
-MEASURE = ["sequence=export_only", "device.measurement.min_seconds=3", "device.measurement.warmup_seconds=0.5"]
+SOLO = 1 if QUICK else 3  # solo runs before the pairs, and again after: the reference is their median
+MEASURE = ["sequence=export_only", f"device.measurement.min_seconds={0.5 if QUICK else 3}",
+           "device.measurement.warmup_seconds=0.5"]
+QUIET_GOAL = 1.05  # the quiet pair's slower median / the slowest solo median
 
 
 def _start(script: Path, cache: Path, *extra: str) -> subprocess.Popen:
@@ -80,5 +82,8 @@ def rows() -> list[Row]:
         Row("solo runs: slowest median / median of the solo medians", max(solo) / reference, "x", None, "",
             "(the machine's own spread)", None),
         Row("two runs at once, exclusive=true (default): mean median / solo median", quiet_ratio, "x", None, "",
-            "each median <= slowest solo + 5 %", quiet_waited and max(quiet) <= max(solo) * 1.05),
+            "(information)", None),
+        Row("two runs at once, exclusive=true: slower median / slowest solo median (and it waited)",
+            max(quiet) / max(solo), "x", None, "", f"<= {QUIET_GOAL:g}x, waited",
+            quiet_waited and max(quiet) <= QUIET_GOAL * max(solo)),
     ]

@@ -10,6 +10,8 @@ import weakref
 
 import pytest
 
+from helpers import require
+
 
 def _record(tmp_path, body: str, max_depth: int = 0, script_args: str = ""):
     from benchit.analysis import ModelRecorder, run_script
@@ -176,8 +178,9 @@ def test_a_torch_script_never_imports_tensorflow(tmp_path):
     assert proc.stdout.strip() == "1 []"
 
 
+@pytest.mark.slow
 def test_keras_symbolic_calls_are_not_model_calls(tmp_path):
-    pytest.importorskip("tensorflow", reason="tensorflow is not installed (pip install -e '.[tensorflow]')")
+    require("tensorflow", "the tensorflow extra: pip install -e '.[tensorflow]'")
     script = tmp_path / "k.py"
     script.write_text(textwrap.dedent("""
         import numpy as np

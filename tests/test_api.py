@@ -7,22 +7,21 @@ and the result objects.
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
 
 import pytest
-import yaml
 
 import benchit
 import benchit as benchit_api  # the `benchit` fixture (the CLI) shadows the name in some tests
 from benchit import api
 from benchit.overrides import OPTION_KEYS
-from repo_paths import EXAMPLES, REPO
-
-# Short measurements: these tests check plumbing, not numbers.
-FAST = ["device.measurement.min_seconds=0.05", "device.measurement.min_iterations=10",
-        "device.measurement.warmup_iterations=2", "device.measurement.warmup_seconds=0.01"]
+from helpers import EXAMPLES, HAS_GPU, REPO, build_dir, model_hash, require
+from helpers import state as read_state
+from helpers import stats as read_stats
+from helpers import QUICK as FAST  # short measurements: these tests check plumbing, not numbers
 
 
 @pytest.fixture(autouse=True)
@@ -107,9 +106,7 @@ def test_unavailable_device_or_runtime(tmp_path):
         benchit.benchmark_model(lambda x: called.append(x), (1,), runtime="trt", cache_dir=tmp_path)
     assert str(caught.value) == "device=x86: device x86 has no runtime 'trt' (available: ort, torch)"
     assert not called
-    import shutil
-
-    if shutil.which("nvidia-smi") is None:
+    if not HAS_GPU:
         with pytest.raises(benchit.ConfigError, match=r"^device=nvidia: no NVIDIA GPU found"):
             benchit.benchmark_script(EXAMPLES / "hello_world.py", device="nvidia", cache_dir=tmp_path)
 
@@ -168,11 +165,9 @@ def _small_model(in_features=10, out_features=5):
     return SmallModel()
 
 
-@pytest.mark.slow
 def test_benchmark_model_pytorch(tmp_path):
+    """The API smoke of the fast tier: a model in, a measured result and its build out, then reused."""
     import torch
-
-    from benchit.analysis import model_hash
 
     net = _small_model()
     cache = tmp_path / "cache"
@@ -182,28 +177,39 @@ def test_benchmark_model_pytorch(tmp_path):
     (result,) = results
     assert result.status == "benchmarked", result.message
     assert result.name == "net" and result.model_class == "SmallModel" and result.params == 55
-    assert result.hash == model_hash(repr(net))
+    assert result.hash == model_hash(net)
     assert result.build_name == f"test_api_{result.hash}"
     assert result.inputs == {"x": {"shape": [1, 10], "dtype": "float32"}}
+    bench = result.benchmark
     for key in ("mean_ms", "median_ms", "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "cv", "throughput_ips"):
-        assert result.benchmark[key] > 0 or key in ("cv", "std_ms"), key
+        assert isinstance(bench[key], float) and math.isfinite(bench[key]), (key, bench[key])  # never NaN or inf
+    assert 0 < bench["min_ms"] <= bench["median_ms"] <= bench["p90_ms"] <= bench["p99_ms"] <= bench["max_ms"]
+    assert bench["min_ms"] <= bench["mean_ms"] <= bench["max_ms"] and bench["std_ms"] >= 0
+    assert bench["cv"] == pytest.approx(bench["std_ms"] / bench["mean_ms"])
+    assert bench["throughput_ips"] == pytest.approx(1000.0 / bench["mean_ms"])
     assert result.benchmark["device"] == "x86" and result.benchmark["runtime"] == "ort"
     assert result.validation["export_pytorch"]["ok"]
-    stats = yaml.safe_load((cache / result.build_name / f"{result.build_name}_stats.yaml").read_text())
+    stats = read_stats(cache, result.build_name)
     assert stats["benchmarks"]["x86/ort"]["mean_ms"] == result.mean_ms
     assert (results.output_dir / "result.json").is_file() and results.output_dir.parent.parent == cache
     frame = results.to_frame()
     assert frame.loc[0, "mean_ms"] == result.mean_ms and frame.loc[0, "status"] == "benchmarked"
 
-    # The same model again: reused from the cache; `name` names it and its build folder.
-    again = benchit.benchmark_model(net, {"x": torch.rand(1, 10)}, name="small", sequence="export_only",
-                                    cache_dir=cache, overrides=FAST)
-    assert again[0].name == "small" and again[0].build_name == f"small_{result.hash}"
+    # The same model again (its inputs given by name): the build is reused from the cache, measured anew.
+    (again,) = benchit.benchmark_model(net, {"x": torch.rand(1, 10)}, sequence="export_only", cache_dir=cache,
+                                       overrides=FAST)
+    assert again.status == "benchmarked" and again.from_cache is True and again.build_name == result.build_name
+    assert not result.from_cache
+    # `name` names the model and its build folder: a build of its own, not a reuse of the other
+    (named,) = benchit.benchmark_model(net, (torch.rand(1, 10),), name="small", sequence="export_only",
+                                       cache_dir=cache, overrides=FAST)
+    assert named.name == "small" and named.build_name == f"small_{result.hash}" and named.from_cache is False
+    assert build_dir(cache, named.build_name).is_dir()
 
 
 @pytest.mark.slow
 def test_benchmark_model_keras(tmp_path):
-    pytest.importorskip("tensorflow", reason="Keras models need the tensorflow extra: pip install 'benchit[tensorflow]'")
+    require("tensorflow", "Keras models need the tensorflow extra: pip install 'benchit[tensorflow]'")
     import keras
     import numpy as np
 
@@ -225,7 +231,7 @@ def test_build_model_builds_without_benchmark(tmp_path):
     (result,) = benchit.build_model(_small_model(), torch.rand(2, 10), cache_dir=cache)  # default sequence
     assert result.status == "built" and result.benchmark == {}
     assert result.build_name.startswith("test_api_")  # the caller's file, not benchit's
-    state = yaml.safe_load((cache / result.build_name / f"{result.build_name}_state.yaml").read_text())
+    state = read_state(cache, result.build_name)
     assert state["build_status"] == "successful"
     assert state["sequence"] == ["export_pytorch", "optimize_onnx", "fp16_conversion", "set_success"]
 
@@ -238,7 +244,7 @@ def test_user_stage_from_config_dir(tmp_path):
     (result,) = benchit.build_model(_small_model(), torch.rand(1, 10), cache_dir=cache, sequence="with_user_stage",
                                     config_dir=REPO / "examples" / "cli" / "extras" / "my_conf")
     assert result.status == "built", result.message
-    state = yaml.safe_load((cache / result.build_name / f"{result.build_name}_state.yaml").read_text())
+    state = read_state(cache, result.build_name)
     assert state["sequence"] == ["export_pytorch", "count_nodes", "set_success"]
 
 

@@ -6,10 +6,12 @@ through the real `benchit` command.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from benchit.build import (BuildContext, ConvertFp16, ExportModel, OptimizeOnnx,
                            build_invocation, load_sequence)
 from benchit.build.builder import build_key, reference_outputs
 from benchit.cache.layout import Build
+from helpers import require
 
 DATA = Path(__file__).resolve().parent / "data" / "build"
 MY_CONF = Path(__file__).resolve().parent.parent / "examples" / "cli" / "extras" / "my_conf"
@@ -89,6 +92,7 @@ def test_default_sequence_state_and_validation(tmp_path, mlp):
     assert yaml.safe_load(ctx.build.stats_path.read_text())["validation"] == v
 
 
+@pytest.mark.slow
 def test_partial_sequence_and_keep_io_types(tmp_path, mlp):
     model, args = mlp
     ctx = make_ctx(tmp_path, model, args)
@@ -104,6 +108,7 @@ def test_partial_sequence_and_keep_io_types(tmp_path, mlp):
     assert state["fp16_op_block_list"] == ["Relu"]
 
 
+@pytest.mark.slow
 def test_integer_inputs_stay_integer(tmp_path):
     import torch
 
@@ -126,6 +131,7 @@ def test_integer_inputs_stay_integer(tmp_path):
     assert state["validation"]["fp16_conversion"]["max_abs_error"] < 1e-2
 
 
+@pytest.mark.slow
 def test_training_mode_model_is_exported_in_eval_mode(tmp_path):
     import torch
 
@@ -141,6 +147,7 @@ def test_training_mode_model_is_exported_in_eval_mode(tmp_path):
     assert model.training, "the user's model is left in the mode it was in"
 
 
+@pytest.mark.slow
 def test_reuse_policies(tmp_path, mlp):
     model, args = mlp
     sequence = Sequence("e", [ExportModel(), SetSuccess()])
@@ -170,6 +177,7 @@ def test_reuse_policies(tmp_path, mlp):
     assert not (tmp_path / "empty" / "m_00000000").exists()
 
 
+@pytest.mark.slow
 def test_deleted_artifacts_are_never_a_cache_hit(tmp_path, mlp):
     model, args = mlp
     sequence = default_sequence()
@@ -181,14 +189,16 @@ def test_deleted_artifacts_are_never_a_cache_hit(tmp_path, mlp):
     assert state_of(ctx)["rebuild_reason"] == "build files are missing"
 
 
-def test_lean_state_is_rebuilt(tmp_path, mlp):
-    from benchit.worker import Worker
+@pytest.mark.slow
+def test_lean_state_is_rebuilt(tmp_path, mlp, capsys):
+    from benchit.cli import main
 
     model, args = mlp
     sequence = Sequence("e", [ExportModel(), SetSuccess()])
     ctx = make_ctx(tmp_path, model, args)
     build(ctx, sequence)
-    Worker.make_lean(None, ctx.build)
+    # what --lean-cache does after the benchmark, and `benchit cache clean` on a user's request
+    assert main(["cache", "clean", ctx.build.name, "--cache-dir", str(tmp_path)]) == 0, capsys.readouterr().err
     state = state_of(ctx)
     assert state["lean"] and state["onnx_file"] is None
     assert not ctx.build.onnx_dir.exists() and not ctx.build.inputs_path.exists()
@@ -199,6 +209,7 @@ def test_lean_state_is_rebuilt(tmp_path, mlp):
     assert "lean" in state_of(ctx)["rebuild_reason"]
 
 
+@pytest.mark.slow
 def test_interrupted_build_is_rebuilt(tmp_path, mlp):
     model, args = mlp
     sequence = Sequence("e", [ExportModel(), SetSuccess()])
@@ -213,6 +224,7 @@ def test_interrupted_build_is_rebuilt(tmp_path, mlp):
     assert state_of(ctx)["rebuild_reason"] == "the previous build was interrupted during optimize_onnx"
 
 
+@pytest.mark.slow
 def test_external_data_through_every_stage(tmp_path, mlp):
     model, args = mlp
     ctx = make_ctx(tmp_path, model, args)
@@ -233,6 +245,7 @@ def test_external_data_through_every_stage(tmp_path, mlp):
     assert not build(make_ctx(tmp_path, model, args), default_sequence(external_data_bytes=0)).from_cache
 
 
+@pytest.mark.slow
 def test_torchscript_exporter_with_external_data(tmp_path, mlp):
     model, args = mlp
     ctx = make_ctx(tmp_path, model, args)
@@ -244,6 +257,7 @@ def test_torchscript_exporter_with_external_data(tmp_path, mlp):
     assert (ctx.build.onnx_dir / "m_00000000.onnx.data").is_file()
 
 
+@pytest.mark.slow
 def test_dynamo_minimum_opset_is_recorded(tmp_path, mlp):
     model, args = mlp
     ctx = make_ctx(tmp_path, model, args)
@@ -257,6 +271,7 @@ def test_dynamo_minimum_opset_is_recorded(tmp_path, mlp):
     assert state["opset"] == actual
 
 
+@pytest.mark.slow
 def test_tolerance_warning_and_strict_failure(tmp_path, mlp):
     model, args = mlp
     sequence = Sequence("tight", [ExportModel(), ConvertFp16(tolerance=1e-9), SetSuccess()])
@@ -306,54 +321,75 @@ def test_unexportable_model_fails_with_one_line(tmp_path):
     assert never.status == "failed" and "the previous build failed" in never.message
 
 
-def test_fp16_conversion_failure(tmp_path):
-    import torch
+def _broken_fp16_sequence(name: str, monkeypatch) -> Sequence:
+    """A sequence of tests/data/build/conf, whose float16 stage runs while onnxconverter-common writes an invalid
+    model (broken_fp16.py): the stage's own failure and fallback run for real."""
+    monkeypatch.setattr("sys.path", list(sys.path))  # the sequence's python_path is added for this test only
+    config = yaml.safe_load((DATA / "conf" / "sequence" / f"{name}.yaml").read_text())
+    return load_sequence({**config, "python_path": [str(DATA / "conf")]})
 
-    torch.manual_seed(0)
-    layer = torch.nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, batch_first=True)
-    model = torch.nn.TransformerEncoder(layer, num_layers=1, enable_nested_tensor=False).eval()
-    ctx = make_ctx(tmp_path, model, (torch.randn(1, 4, 16),))
-    sequence = load_sequence(yaml.safe_load((DATA / "conf" / "sequence" / "fp16_unoptimized.yaml").read_text()))
-    result = build(ctx, sequence)
+
+@pytest.mark.slow
+def test_fp16_conversion_failure(tmp_path, mlp, monkeypatch):
+    model, args = mlp
+    ctx = make_ctx(tmp_path, model, args)
+    result = build(ctx, _broken_fp16_sequence("fp16_broken", monkeypatch))
     match = STATUS_LINE.match(result.message)
     assert result.status == "failed" and match and match.group(1) == "fp16_conversion", result.message
-    assert state_of(ctx)["completed_stages"] == ["export_pytorch"]
+    assert "Type Error" in result.message and "\n" not in result.message
+    assert "Traceback" in Path(match.group(2)).read_text()
+    state = state_of(ctx)
+    assert state["build_status"] == "failed" and state["failed_stage"] == "fp16_conversion"
+    assert state["completed_stages"] == ["export_pytorch"]
     # with converter=auto (the default) the fallback converter rescues it, and the state says so
-    ctx = make_ctx(tmp_path, model, (torch.randn(1, 4, 16),), name="auto_00000000")
-    rescued = build(ctx, Sequence("s", [ExportModel(exporter="torchscript", opset=17), ConvertFp16(), SetSuccess()]))
+    ctx = make_ctx(tmp_path, model, args, name="auto_00000000")
+    rescued = build(ctx, _broken_fp16_sequence("fp16_rescued", monkeypatch))
     assert rescued.status == "successful", rescued.message
     state = state_of(ctx)
     assert state["fp16_converter"] == "onnxruntime" and "Type Error" in state["fp16_converter_fallback_reason"]
     assert state["validation"]["fp16_conversion"]["max_abs_error"] < 1e-2
-    # the default sequence (optimized first) needs no fallback
-    ctx = make_ctx(tmp_path, model, (torch.randn(1, 4, 16),), name="ok_00000000")
+    import onnx
+
+    rebuilt = onnx.load(str(ctx.build.dir / state["onnx_file"]))
+    assert not any(n.name == "broken_on_purpose" for n in rebuilt.graph.node), "the broken model was kept"
+    # onnxconverter-common itself (not broken) needs no fallback
+    ctx = make_ctx(tmp_path, model, args, name="ok_00000000")
     assert build(ctx, default_sequence()).status == "successful"
     assert state_of(ctx)["fp16_converter"] == "onnxconverter_common"
+    assert state_of(ctx)["fp16_converter_fallback_reason"] is None
 
 
-def _make_immutable(path: Path) -> bool:
-    """Make a folder unwritable even for root (chattr +i); False where that is not possible."""
+@contextlib.contextmanager
+def _unwritable(folder: Path):
+    """`folder` unwritable even for the process that made it: chmod for a user, chattr +i for root (root ignores
+    permission bits). Skips with the real reason where that is not possible (chattr missing, or present but
+    without the CAP_LINUX_IMMUTABLE capability, as in many containers)."""
     if os.geteuid() != 0:
-        path.chmod(0o555)
-        return True
-    if shutil.which("chattr") is None:
-        return False
-    return subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        pytest.skip("running as root, and there is no chattr to make a folder immutable")
+    made = subprocess.run([chattr, "+i", str(folder)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"running as root, and `chattr +i` failed here: {(made.stderr or made.stdout).strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", str(folder)], check=True)
 
 
+@pytest.mark.slow
 def test_unwritable_build_folder(tmp_path, mlp):
     model, args = mlp
     ctx = make_ctx(tmp_path / "cache", model, args)
     ctx.build.dir.mkdir(parents=True)
-    if not _make_immutable(ctx.build.dir):
-        pytest.skip("cannot make a folder unwritable here (no chattr)")
-    try:
+    with _unwritable(ctx.build.dir):
         result = build(ctx, default_sequence(), fallback_log_dir=tmp_path / "job")
-    finally:
-        if os.geteuid() == 0:
-            subprocess.run(["chattr", "-i", str(ctx.build.dir)])
-        else:
-            ctx.build.dir.chmod(0o755)
     match = STATUS_LINE.match(result.message)
     assert result.status == "failed" and match and match.group(1) == "export_pytorch", result.message
     assert "ermission" in result.message or "not permitted" in result.message
@@ -361,6 +397,7 @@ def test_unwritable_build_folder(tmp_path, mlp):
     assert log.parent == tmp_path / "job" and "Traceback" in log.read_text()
 
 
+@pytest.mark.slow
 def test_user_stage_and_sequence_file(tmp_path, mlp, monkeypatch):
     model, args = mlp
     config = yaml.safe_load((MY_CONF / "sequence" / "with_user_stage.yaml").read_text())
@@ -405,9 +442,9 @@ def test_bad_sequences_say_what_is_wrong(tmp_path):
 @pytest.mark.tensorflow
 @pytest.mark.parametrize("kind", ["sequential", "functional", "subclassed_two_inputs", "integer_ids"])
 def test_keras_export(tmp_path, kind):
-    pytest.importorskip("tf2onnx")
+    require("tf2onnx", "the tensorflow extra")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    keras = pytest.importorskip("keras")
+    keras = require("keras", "the tensorflow extra")
 
     class Two(keras.Model):
         def __init__(self):

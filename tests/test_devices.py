@@ -12,22 +12,10 @@ import numpy as np
 import pytest
 
 from benchit.devices.base import BenchmarkTarget, DeviceUnavailable
+from helpers import REPO, needs_gpu, needs_no_gpu
 
 QUICK = {"warmup_iterations": 2, "warmup_seconds": 0.0, "min_iterations": 20, "min_seconds": 0.0,
          "max_seconds": 2.0, "cv_warning": 0.1}
-
-
-def _has_gpu() -> bool:
-    from benchit.devices.nvidia import gpu_names
-
-    try:
-        return bool(gpu_names())
-    except DeviceUnavailable:
-        return False
-
-
-HAS_GPU = _has_gpu()
-needs_no_gpu = pytest.mark.skipif(HAS_GPU, reason="this machine has an NVIDIA GPU: the no-GPU path cannot happen")
 
 
 def _linear_onnx(path: Path, dtype=np.float32) -> Path:
@@ -213,7 +201,7 @@ def test_device_key_and_needs_onnx():
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not HAS_GPU, reason="no NVIDIA GPU on this machine")
+@needs_gpu
 @pytest.mark.parametrize("runtime", ["ort", "trt"])
 def test_nvidia_onnxruntime_runs_on_the_gpu(tmp_path, runtime):
     device = _nvidia(runtime)
@@ -229,7 +217,7 @@ def test_nvidia_onnxruntime_runs_on_the_gpu(tmp_path, runtime):
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not HAS_GPU, reason="no NVIDIA GPU on this machine")
+@needs_gpu
 def test_nvidia_torch_eager_is_timed_with_cuda_events():
     import torch
 
@@ -246,6 +234,6 @@ def test_gpu_proof_script_is_valid_bash():
     """benchmarks/gpu_proof.sh is run by hand on a GPU machine: at least it must parse here."""
     import subprocess
 
-    script = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu_proof.sh"
+    script = REPO / "benchmarks" / "gpu_proof.sh"
     proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

@@ -3,37 +3,20 @@ the nvidia error path (before any work, one line, non-zero exit; x86 jobs of a s
 
 from __future__ import annotations
 
+import csv
 import shutil
 
 import pytest
-import yaml
 
-from repo_paths import EXAMPLES
+from helpers import EXAMPLES, HELLO, QUICK, needs_no_gpu, records, state_file, stats
 
 pytestmark = pytest.mark.slow
 
-QUICK = ["device.measurement.min_seconds=0.05", "device.measurement.warmup_seconds=0.01",
-         "device.measurement.min_iterations=20"]
-HELLO_STATS = "hello_world_479b1332/hello_world_479b1332_stats.yaml"
-
-
-def _no_gpu() -> bool:
-    from benchit.devices.base import DeviceUnavailable
-    from benchit.devices.nvidia import gpu_names
-
-    try:
-        gpu_names()
-        return False
-    except DeviceUnavailable:
-        return True
-
-
-needs_no_gpu = pytest.mark.skipif(not _no_gpu(), reason="this machine has an NVIDIA GPU: no error path")
 NO_GPU_LINE = "benchit: error: device=nvidia: no NVIDIA GPU found (nvidia-smi: "
 
 
 def _stats(cache_dir):
-    return yaml.safe_load((cache_dir / HELLO_STATS).read_text())
+    return stats(cache_dir, HELLO)
 
 
 @needs_no_gpu
@@ -52,7 +35,7 @@ def test_nvidia_without_gpu_fails_before_any_work(benchit, cache_dir, form):
 
 
 @needs_no_gpu
-def test_multirun_over_devices_still_runs_the_x86_job(benchit, cache_dir):
+def test_multirun_over_devices_still_runs_the_x86_job(benchit, hello_cache, cache_dir):
     proc = benchit("-m", "input=hello_world", "device=x86,nvidia", *QUICK)
     assert proc.returncode != 0
     assert NO_GPU_LINE in proc.stderr
@@ -60,9 +43,10 @@ def test_multirun_over_devices_still_runs_the_x86_job(benchit, cache_dir):
     assert set(_stats(cache_dir)["benchmarks"]) == {"x86/ort"}
 
 
-def test_every_field_is_recorded_with_the_result(benchit, cache_dir):
-    benchit("input=hello_world", *QUICK, check=True)
+def test_every_field_is_recorded_with_the_result(benchit, hello_cache, cache_dir):
+    proc = benchit("input=hello_world", *QUICK, check=True)
     entry = _stats(cache_dir)["benchmarks"]["x86/ort"]
+    assert entry["mean_ms"] == records(proc)[HELLO]["benchmark"]["mean_ms"], "the stats hold another measurement"
     for key in ("device", "device_name", "runtime", "runtime_version", "provider", "providers", "threads",
                 "threads_setting", "input_dtypes", "iterations", "mean_ms", "median_ms", "p90_ms", "p99_ms",
                 "min_ms", "max_ms", "std_ms", "cv", "robust_cv", "throughput_ips", "warmup_iterations",
@@ -77,7 +61,7 @@ def test_every_field_is_recorded_with_the_result(benchit, cache_dir):
     assert "onnxruntime-gpu" in entry["versions"] or "onnxruntime" in entry["versions"]
 
 
-def test_measurement_parameters_are_overridable(benchit, cache_dir):
+def test_measurement_parameters_are_overridable(benchit, hello_cache, cache_dir):
     benchit("input=hello_world", "device.measurement.min_iterations=7", "device.measurement.min_seconds=0",
             "device.measurement.warmup_iterations=3", "device.measurement.warmup_seconds=0",
             "device.threads=1", check=True)
@@ -94,7 +78,25 @@ def test_runtime_flag_selects_pytorch_eager(benchit, cache_dir):
     assert entry["input_dtypes"] == {"arg0": "float32"}
 
 
-def test_sweep_over_runtimes(benchit, cache_dir):
+def test_a_pytorch_eager_result_on_a_cold_cache_is_a_result_not_a_broken_build(benchit, cache_dir, tmp_path):
+    """PyTorch eager needs no build; its result is still a result: `cache stats` and `report` show it (never as
+    a broken build), and a later ONNX build of the model keeps it."""
+    benchit(str(EXAMPLES / "hello_world.py"), "--runtime", "torch", *QUICK, check=True)
+    shown = benchit("cache", "stats", HELLO)
+    assert shown.returncode == 0 and "broken" not in shown.stderr, shown.stderr
+    assert "x86/torch" in shown.stdout
+    report = benchit("report", "-o", str(tmp_path / "r.csv"), check=True)
+    assert "broken" not in report.stdout + report.stderr, report.stdout + report.stderr
+    (row,) = list(csv.DictReader((tmp_path / "r.csv").open()))
+    assert (row["build_name"], row["runtime"], row["status"]) == (HELLO, "torch", "benchmarked")
+    torch_result = _stats(cache_dir)["benchmarks"]["x86/torch"]
+    benchit("input=hello_world", *QUICK, check=True)  # now built and measured with ONNX Runtime
+    assert state_file(cache_dir).exists()
+    results = _stats(cache_dir)["benchmarks"]
+    assert set(results) == {"x86/ort", "x86/torch"} and results["x86/torch"] == torch_result
+
+
+def test_sweep_over_runtimes(benchit, hello_cache, cache_dir):
     benchit("-m", "input=hello_world", "device.runtime=ort,torch", *QUICK, check=True)
     assert set(_stats(cache_dir)["benchmarks"]) == {"x86/ort", "x86/torch"}
 

@@ -1,4 +1,6 @@
-"""The spine: `benchit input=hello_world` end to end, both CLI forms, multirun, help, errors."""
+"""The spine: `benchit input=hello_world` end to end, both CLI forms, multirun, help, errors.
+
+The fast tier runs the cold end-to-end smoke (test_hello_world_hydra_form) and the quick checks."""
 
 from __future__ import annotations
 
@@ -11,9 +13,9 @@ import sys
 import pytest
 import yaml
 
-from repo_paths import EXAMPLES
-
-pytestmark = pytest.mark.slow
+from helpers import EXAMPLES, HELLO, QUICK, build_dir, copy_cache, records, results_dir
+from helpers import state as read_state
+from helpers import stats as read_stats
 
 HELLO_STAGES = ["export_pytorch", "optimize_onnx", "fp16_conversion", "set_success"]
 
@@ -25,8 +27,8 @@ def _latency_and_throughput(text: str) -> tuple[float, float]:
 
 
 def _check_hello_world_cache(cache_dir):
-    build = cache_dir / "hello_world_479b1332"
-    state = yaml.safe_load((build / "hello_world_479b1332_state.yaml").read_text())
+    build = build_dir(cache_dir)
+    state = read_state(cache_dir)
     assert state["build_status"] == "successful"
     assert state["sequence"] == HELLO_STAGES
     for stage in HELLO_STAGES:
@@ -38,11 +40,11 @@ def _check_hello_world_cache(cache_dir):
     for path in onnx_files:
         ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     assert (build / "inputs.npz").exists()
-    stats = yaml.safe_load((build / "hello_world_479b1332_stats.yaml").read_text())
-    assert stats["benchmarks"]["x86/ort"]["mean_ms"] > 0
+    assert read_stats(cache_dir)["benchmarks"]["x86/ort"]["mean_ms"] > 0
 
 
 def test_hello_world_hydra_form(benchit, cache_dir):
+    """The smoke test of the whole flow (the fast tier runs it): a cold build, a benchmark, the tree, the cache."""
     proc = benchit("input=hello_world", check=True)
     out = proc.stdout
     assert "Models discovered during profiling:" in out
@@ -65,30 +67,37 @@ def test_hello_world_hydra_form(benchit, cache_dir):
     assert results["scripts"][0]["status"] == "ok"
 
 
-def test_no_arguments_runs_the_default_config(benchit, cache_dir):
-    proc = benchit(check=True)
+def test_no_arguments_runs_the_default_config(benchit, hello_cache):
+    proc = benchit(*QUICK, check=True)
     assert "Hash:\t\t479b1332" in proc.stdout
     assert "Model successfully benchmarked" in proc.stdout
+    assert records(proc)[HELLO]["from_cache"] is True  # hello_world by the default sequence: the build there
 
 
-def test_tutorial_form_with_cache_dir_and_device(benchit, tmp_path):
+@pytest.mark.slow
+def test_tutorial_form_with_cache_dir_and_device(benchit, hello_built, tmp_path, cache_dir):
+    # --cache-dir names the cache: the build is found there (the environment's cache is another, empty one)
+    copy_cache(hello_built, tmp_path / "tmp_cache")
     script = EXAMPLES / "hello_world.py"
-    proc = benchit("benchmark", str(script), "--cache-dir", "tmp_cache", "--device", "x86", check=True)
+    proc = benchit("benchmark", str(script), "--cache-dir", "tmp_cache", "--device", "x86", *QUICK, check=True)
     assert "Hash:\t\t479b1332" in proc.stdout
-    assert (tmp_path / "tmp_cache" / "hello_world_479b1332" / "hello_world_479b1332_state.yaml").exists()
+    assert records(proc)[HELLO]["from_cache"] is True and results_dir(proc).parent.parent == tmp_path / "tmp_cache"
     # the shorthand without the `benchmark` word is the same run
-    proc = benchit(str(script), "--cache-dir", "tmp_cache", check=True)
-    assert "Model successfully benchmarked" in proc.stdout
+    proc = benchit(str(script), "--cache-dir", "tmp_cache", *QUICK, check=True)
+    assert "Model successfully benchmarked" in proc.stdout and records(proc)[HELLO]["from_cache"] is True
+    assert not cache_dir.exists()
 
 
-def test_cache_dir_override_and_env(benchit, tmp_path, cache_dir):
-    benchit("input=hello_world", f"cache.dir={tmp_path / 'elsewhere'}", check=True)
-    assert (tmp_path / "elsewhere" / "hello_world_479b1332").is_dir()
-    assert not (cache_dir / "hello_world_479b1332").exists()
+@pytest.mark.slow
+def test_cache_dir_override_and_env(benchit, hello_built, tmp_path, cache_dir):
+    copy_cache(hello_built, tmp_path / "elsewhere")
+    proc = benchit("input=hello_world", f"cache.dir={tmp_path / 'elsewhere'}", *QUICK, check=True)
+    assert records(proc)[HELLO]["from_cache"] is True and results_dir(proc).parent.parent == tmp_path / "elsewhere"
+    assert not cache_dir.exists(), "cache.dir wins over $BENCHIT_CACHE_DIR"
 
 
-def test_multirun_over_sequences_records_two_jobs(benchit, cache_dir):
-    proc = benchit("-m", "device=x86", "sequence=default,export_only", check=True)
+def test_multirun_over_sequences_records_two_jobs(benchit, hello_cache, cache_dir):
+    proc = benchit("-m", "device=x86", "sequence=default,export_only", *QUICK, check=True)
     sweeps = list((cache_dir / "sweeps").iterdir())
     assert len(sweeps) == 1
     jobs = sorted(p for p in sweeps[0].iterdir() if p.is_dir() and p.name.isdigit())
@@ -133,6 +142,7 @@ def test_version(benchit):
     assert proc.stdout.strip() == f"benchit {__version__}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, expected",
     [
@@ -162,6 +172,7 @@ def test_bad_input_is_one_clear_line(benchit, cache_dir, args, expected):
     assert builds == []
 
 
+@pytest.mark.slow
 def test_script_without_models_says_so(benchit, tmp_path):
     script = tmp_path / "plain.py"
     script.write_text("print('no models here')\n")

@@ -9,7 +9,6 @@ traceback on the console.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 import signal
@@ -20,24 +19,21 @@ from pathlib import Path
 
 import yaml
 
+from helpers import (FAST, HELLO, QUICK, benchit_env, build_names, pid_alive, records, results,  # noqa: F401
+                     state, state_file, stats, stats_file)
+
 FAULTS = Path(__file__).resolve().parent
 DATA = FAULTS / "data"
 CONF = DATA / "conf"
 SCRIPTS = DATA / "scripts"
 REPO = FAULTS.parent.parent
 HELLO_SCRIPT = REPO / "examples" / "cli" / "scripts" / "hello_world.py"
-HELLO = "hello_world_479b1332"
-# Small measurement settings: the faults are not about timing.
-QUICK = ["device.measurement.min_seconds=0.05", "device.measurement.min_iterations=10",
-         "device.measurement.warmup_iterations=2", "device.measurement.warmup_seconds=0.01"]
-FAST = ["sequence=export_only", *QUICK]
+# The faults are not about timing: QUICK (short measurements) and FAST (export_only too) come from tests/helpers.py.
 PAUSED = ["--config-dir", str(CONF), "sequence=paused", *QUICK]
 
 
 def env_for(cache_dir: Path, **extra: str) -> dict:
-    env = {**os.environ, "BENCHIT_CACHE_DIR": str(cache_dir), **extra}
-    env.pop("HYDRA_FULL_ERROR", None)
-    return env
+    return benchit_env(cache_dir, **extra)
 
 
 class Started:
@@ -84,25 +80,21 @@ def wait_for(condition, what: str, started: Started | None = None, timeout: floa
         time.sleep(0.1)
 
 
-def state(cache_dir: Path, name: str = HELLO) -> dict:
-    return yaml.safe_load((cache_dir / name / f"{name}_state.yaml").read_text())
+def measuring(lock_file: Path) -> bool:
+    """True while a benchit process given $BENCHIT_MACHINE_LOCK=`lock_file` measures: a measurement holds that lock
+    exclusively (benchit/quiet.py), so a shared request fails at once. Builds hold it shared and do not count."""
+    import fcntl
 
-
-def stats(cache_dir: Path, name: str = HELLO) -> dict:
-    path = cache_dir / name / f"{name}_stats.yaml"
-    return yaml.safe_load(path.read_text()) if path.exists() else {}
-
-
-def results(proc: subprocess.CompletedProcess) -> dict:
-    folders = re.findall(r"^Results: (\S.*)$", proc.stdout, re.M)
-    assert folders, proc.stdout + proc.stderr
-    return json.loads((Path(folders[-1]) / "results.json").read_text())
-
-
-def records(proc: subprocess.CompletedProcess) -> dict[str, dict]:
-    """build name -> the record of its (selected) invocation in the run's results.json."""
-    return {inv["build_name"]: inv for script in results(proc)["scripts"] for m in script.get("models") or []
-            for inv in m["invocations"] if inv.get("selected")}
+    if not lock_file.exists():
+        return False
+    fd = os.open(lock_file, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # releases the probe at once
+    return False
 
 
 def no_traceback(*procs: subprocess.CompletedProcess) -> None:
@@ -148,23 +140,12 @@ def check_cache(benchit, cache_dir: Path, tmp_path: Path, benchmarked: list[str]
     return rows
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 TINY = SCRIPTS / "tiny.py"
 
 
 def build_named(cache_dir: Path, prefix: str) -> str:
-    """The one build folder whose name starts with `prefix` (tiny_<hash>)."""
-    names = [p.name for p in cache_dir.iterdir() if p.is_dir() and p.name.startswith(prefix)]
+    """The one build whose name starts with `prefix` (tiny_<hash>), as `benchit cache list` names it."""
+    names = build_names(cache_dir, prefix)
     assert len(names) == 1, names
     return names[0]
 
@@ -175,7 +156,7 @@ def build_finished(cache_dir: Path, prefix: str) -> bool:
     folders = [p for p in cache_dir.iterdir() if p.is_dir() and p.name.startswith(prefix)]
     if len(folders) != 1:
         return False
-    path = folders[0] / f"{folders[0].name}_state.yaml"
+    path = state_file(cache_dir, folders[0].name)
     data = yaml.safe_load(path.read_text()) if path.exists() else None
     return isinstance(data, dict) and data.get("build_status") == "successful"
 

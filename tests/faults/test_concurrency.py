@@ -1,15 +1,18 @@
 """Several benchit runs on one cache at once (2 and 4, same script and different scripts), and
-`benchit cache delete --all` racing a run. Every run finishes, each build is made once and reused by the
-others, every benchmark is recorded, and the cache stays readable."""
+`benchit cache delete --all` racing a run. Every run finishes, each build is made once (its model file whole)
+and reused by the others, every benchmark is recorded, and the cache stays readable: no half-written YAML, no
+temp file left. (The one place concurrent runs on one cache are tested.)"""
 
 from __future__ import annotations
 
 import time
 
 import pytest
+import yaml
 
-from faultlib import (FAST, HELLO, HELLO_SCRIPT, PAUSED, TINY, Started, both_scripts, build_finished, build_named,
-                      check_cache, env_for, no_traceback, one_clear_line, records, state, stats, wait_for)
+from faultlib import (FAST, HELLO, HELLO_SCRIPT, PAUSED, TINY, Started, both_scripts, build_named, check_cache, env_for,
+                      measuring, no_traceback, one_clear_line, records, state, stats, wait_for)
+from helpers import build_dir
 
 pytestmark = pytest.mark.slow
 
@@ -30,10 +33,20 @@ def test_concurrent_runs_on_one_cache(benchit, cache_dir, tmp_path, scripts):
         for name, record in records(proc).items():
             assert record["status"] == "benchmarked", record
             built.setdefault(name, []).append(record["from_cache"])
+    import onnxruntime as ort
+
     for name, reused in built.items():
         assert reused.count(False) == 1, f"{name} was built {reused.count(False)} times: {reused}"
-        assert state(cache_dir, name)["build_status"] == "successful"
+        built_state = state(cache_dir, name)
+        assert built_state["build_status"] == "successful"
         assert "x86/ort" in stats(cache_dir, name)["benchmarks"]
+        # the model file one process wrote while the others waited is whole
+        ort.InferenceSession(str(build_dir(cache_dir, name) / built_state["onnx_file"]),
+                             providers=["CPUExecutionProvider"])
+    # no half-written file: every YAML in the cache parses, no temp file is left
+    for path in cache_dir.rglob("*.yaml"):
+        assert isinstance(yaml.safe_load(path.read_text()), (dict, list)), path
+    assert not [p for p in cache_dir.rglob("*") if p.suffix == ".tmp" or ".tmp" in p.name], "a temp file was left"
     check_cache(benchit, cache_dir, tmp_path, benchmarked=list(built))
     proc = benchit(*both_scripts(*dict.fromkeys(scripts)), *FAST, check=True)
     assert all(record["from_cache"] for record in records(proc).values())
@@ -67,14 +80,15 @@ def test_cache_delete_all_racing_a_run(benchit, seeded_paused, tmp_path):
 
 def test_cache_delete_all_during_a_benchmark(benchit, seeded, tmp_path):
     slow = [a for a in FAST if "min_seconds" not in a] + ["device.measurement.min_seconds=8"]
-    run = Started([f"input.script={TINY}", *slow], tmp_path, env_for(seeded))
-    wait_for(lambda: build_finished(seeded, "tiny_"), "tiny's build to finish", run, timeout=180)
+    lock = tmp_path / "machine.lock"
+    run = Started([f"input.script={TINY}", *slow], tmp_path, env_for(seeded, BENCHIT_MACHINE_LOCK=str(lock)))
+    wait_for(lambda: measuring(lock), "tiny's measurement to start", run, timeout=180)  # the build is done
     deadline = time.monotonic() + 5
-    while True:  # the build is done; once its lock is released the benchmark runs for 8 s
+    while True:  # the benchmark runs for 8 s more; the build's own lock may take a moment to go
         deleted = benchit("cache", "delete", "--all")
         if deleted.returncode == 0 or time.monotonic() > deadline:
             break
-        one_clear_line(deleted, r"another benchit process is using it")  # still finishing the build: busy
+        one_clear_line(deleted, r"another benchit process is using it")
         time.sleep(0.2)
     assert deleted.returncode == 0, deleted.stdout + deleted.stderr
     assert run.proc.poll() is None, "the benchmark ended before the delete: the race was not exercised"

@@ -5,17 +5,14 @@ results finished before) stay; the next run continues."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
 from faultlib import (CONF, FAST, HELLO, HELLO_SCRIPT, QUICK, TINY, both_scripts, build_named, check_cache,
                       no_traceback, one_clear_line, pid_alive, records, state)
+from helpers import HAS_GPU
 
 pytestmark = pytest.mark.slow
-
-HAS_GPU = shutil.which("nvidia-smi") is not None
-
 
 @pytest.mark.skipif(HAS_GPU, reason="needs a machine without an NVIDIA GPU, so that the nvidia job fails")
 def test_nvidia_without_a_gpu_inside_a_sweep(benchit, seeded, tmp_path):

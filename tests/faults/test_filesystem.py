@@ -1,86 +1,35 @@
-"""The file system fails: a read-only cache, a cache folder that does not exist yet, a full disk (a small tmpfs
-made for the test). Clear errors, nothing half-written left claiming success, and the next run continues."""
+"""The file system fails: a read-only cache (a tmpfs remounted read-only, as root; chmod 555 for a user), a cache
+folder that does not exist yet, a full disk (a 1 MB tmpfs made for the test). Clear errors, nothing half-written
+left claiming success, and the next run continues. Where this machine cannot mount a tmpfs, the test skips with
+mount's own reason (tests/helpers.py)."""
 
 from __future__ import annotations
-
-import contextlib
-import os
-import shutil
-import subprocess
 
 import pytest
 
 from faultlib import (FAST, HELLO, HELLO_SCRIPT, SCRIPTS, both_scripts, check_cache, no_traceback, one_clear_line,
                       records, state)
-
-pytestmark = pytest.mark.slow
-
-IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+from helpers import copy_cache, read_only, remount, small_filesystem, snapshot
 
 
-def _mount(*args: str) -> None:
-    subprocess.run(["mount", *args], check=True, capture_output=True, text=True)
-
-
-@contextlib.contextmanager
-def read_only(folder):
-    """`folder` read-only: a read-only bind mount as root (root ignores permission bits), else chmod."""
-    if IS_ROOT:
-        try:
-            _mount("--bind", str(folder), str(folder))
-        except (OSError, subprocess.CalledProcessError) as error:
-            pytest.skip(f"cannot bind-mount here: {error}")
-        try:
-            _mount("-o", "remount,bind,ro", str(folder))
-            yield
-        finally:
-            subprocess.run(["umount", str(folder)], check=True)
-    else:
-        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob("*")] if p.is_dir()}
-        for path in modes:
-            path.chmod(0o555)
-        try:
-            yield
-        finally:
-            for path, mode in modes.items():
-                path.chmod(mode)
-
-
-@contextlib.contextmanager
-def small_filesystem(folder, size: str):
-    """A tmpfs of `size` at `folder` (root only): a disk that fills up."""
-    if not IS_ROOT:
-        pytest.skip("a small file system needs root (mount -t tmpfs)")
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        _mount("-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder))
-    except (OSError, subprocess.CalledProcessError) as error:
-        pytest.skip(f"cannot mount a tmpfs here: {error}")
-    try:
-        yield
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=True)
-
-
-def _snapshot(cache):
-    return {str(p.relative_to(cache)): p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()}
-
-
+@pytest.mark.slow
 def test_read_only_cache(benchit, seeded, tmp_path):
-    before = _snapshot(seeded)
-    with read_only(seeded):
-        proc = benchit(f"input.script={HELLO_SCRIPT}", *FAST)
+    with read_only(seeded) as cache:  # the same cache on a read-only file system (a tmpfs remounted ro, as root)
+        before = snapshot(cache)
+        proc = benchit(f"input.script={HELLO_SCRIPT}", f"cache.dir={cache}", *FAST)
         assert proc.returncode != 0
         line = one_clear_line(proc, r"^benchit: error: .*(Read-only file system|Permission denied)")
         assert "cache.dir=DIR" in line, line
-        assert _snapshot(seeded) == before, "a failed run changed the cache"
-        check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO])  # reading a read-only cache works
+        assert snapshot(cache) == before, "a failed run changed the cache"
+        check_cache(benchit, cache, tmp_path, benchmarked=[HELLO])  # reading a read-only cache works
+    # the cache writable again: the next run continues
     proc = benchit(f"input.script={HELLO_SCRIPT}", *FAST, check=True)
     assert records(proc)[HELLO]["from_cache"] is True
     check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO])
 
 
 def test_cache_folder_that_does_not_exist_yet(benchit, tmp_path):
+    """The fault smoke of the fast tier."""
     cache = tmp_path / "not" / "there" / "yet"
     listing = benchit("cache", "list", "--cache-dir", str(cache))
     assert listing.returncode == 0 and "No cache at" in listing.stdout
@@ -95,12 +44,12 @@ def test_cache_folder_that_does_not_exist_yet(benchit, tmp_path):
     assert records(proc)[HELLO]["from_cache"] is True
 
 
+@pytest.mark.slow
 def test_full_disk(benchit, finished_cache, tmp_path):
     disk = tmp_path / "disk"
     big = SCRIPTS / "big.py"  # 4 MB of weights: its export does not fit in 1 MB
     with small_filesystem(disk, "1m"):
-        cache = disk / "cache"
-        shutil.copytree(finished_cache, cache, ignore=shutil.ignore_patterns("runs", ".locks"))
+        cache = copy_cache(finished_cache, disk / "cache")
         args = [*both_scripts(HELLO_SCRIPT, big), f"cache.dir={cache}", *FAST]
         proc = benchit(*args)
         assert proc.returncode != 0
@@ -109,7 +58,7 @@ def test_full_disk(benchit, finished_cache, tmp_path):
         for name in names:  # whatever the full disk left, it does not claim success
             assert state(cache, name).get("build_status") not in ("successful", "partial")
         check_cache(benchit, cache, tmp_path, benchmarked=[HELLO])
-        _mount("-o", "remount,size=64m", str(disk))  # space freed
+        remount(disk, "size=64m")  # space freed
         proc = benchit(*args, check=True)
         found = records(proc)
         assert found[HELLO]["from_cache"] is True

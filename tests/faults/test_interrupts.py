@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 
 import pytest
 
 from faultlib import (FAST, HELLO, HELLO_SCRIPT, PAUSED, TINY, Started, both_scripts, build_finished, build_named,
-                      check_cache, env_for, one_clear_line, pid_alive, records, state, wait_for)
+                      check_cache, env_for, measuring, one_clear_line, pid_alive, records, state, stats_file, wait_for)
 
 pytestmark = pytest.mark.slow
 
@@ -79,18 +78,19 @@ def test_ctrl_c_during_each_build_stage(benchit, seeded_paused, tmp_path, stage)
 
 
 def test_ctrl_c_during_a_benchmark(benchit, seeded, tmp_path):
-    # tiny alone, measured for a minute: interrupted once its build is finished, during the measurement
+    # tiny alone, measured for a minute: interrupted during the measurement, once it holds the machine lock
     slow = [a for a in FAST if "min_seconds" not in a] + ["device.measurement.min_seconds=60",
                                                           "device.measurement.max_seconds=120"]
-    run = Started([f"input.script={TINY}", *slow], tmp_path, env_for(seeded))
-    wait_for(lambda: build_finished(seeded, "tiny_"), "tiny's build to finish", run, timeout=180)
-    time.sleep(1.0)  # the build is done; the benchmark runs for 60 s
+    lock = tmp_path / "machine.lock"
+    run = Started([f"input.script={TINY}", *slow], tmp_path, env_for(seeded, BENCHIT_MACHINE_LOCK=str(lock)))
+    wait_for(lambda: measuring(lock), "tiny's measurement to start", run, timeout=180)
+    assert build_finished(seeded, "tiny_"), "a measurement before the build was finished"
     run.ctrl_c()
     proc = run.wait(60)
     assert proc.returncode == 130
     one_clear_line(proc, INTERRUPTED)
     tiny = build_named(seeded, "tiny_")
-    assert not (stats := (seeded / tiny / f"{tiny}_stats.yaml")).exists() or "benchmarks" not in stats.read_text()
+    assert not (stats := stats_file(seeded, tiny)).exists() or "benchmarks" not in stats.read_text()
     check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO], built=[tiny])
     _next_run(benchit, seeded, [*both_scripts(HELLO_SCRIPT, TINY), *FAST], tmp_path, None)
 
@@ -101,12 +101,20 @@ def test_sigkill_of_the_worker(benchit, seeded_paused, tmp_path):
     run = Started(args, tmp_path, env_for(seeded_paused, BENCHIT_FAULT_STAGE="optimize_onnx",
                                           BENCHIT_FAULT_BUILD="tiny_", BENCHIT_FAULT_MARK=str(mark)))
     wait_for(mark.exists, "tiny's build to pause in optimize_onnx", run)
-    os.kill(int(mark.read_text()), signal.SIGKILL)
+    tiny = build_named(seeded_paused, "tiny_")
+    during = state(seeded_paused, tiny)
+    assert during["build_status"] == "running" and during["current_stage"] == "optimize_onnx"
+    assert during["completed_stages"] == ["export_pytorch"]
+    os.kill(int(mark.read_text()), signal.SIGKILL)  # the worker process, mid-stage
     proc = run.wait(60)
     assert proc.returncode == 1
     one_clear_line(proc, r"Error: killed by signal 9")
+    assert state(seeded_paused, tiny)["build_status"] == "running"  # what a killed process leaves: never success
     check_cache(benchit, seeded_paused, tmp_path, benchmarked=[HELLO])
     _next_run(benchit, seeded_paused, args, tmp_path, "the previous build was interrupted during optimize_onnx")
+    after = state(seeded_paused, tiny)
+    assert after["build_status"] == "successful"
+    assert after["completed_stages"] == ["export_pytorch", "optimize_onnx", "fp16_conversion", "set_success"]
 
 
 def test_sigkill_of_the_parent(benchit, seeded_paused, tmp_path):

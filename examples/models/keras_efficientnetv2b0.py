@@ -1,0 +1,22 @@
+# labels: name::efficientnetv2b0 author::keras task::image_classification family::keras
+"""
+EfficientNetV2B0 from keras.applications (fused MBConv blocks; its Rescaling preprocessing layer
+is part of the model).
+
+Built with weights=None (random, nothing downloaded) for 32x32 RGB images and 10 classes, and
+called on a batch of 2 images the way a user calls a Keras model: model(images).
+Run: python keras_efficientnetv2b0.py  |  benchit examples/models/keras_efficientnetv2b0.py
+"""
+
+import numpy as np
+import tensorflow as tf
+
+tf.keras.utils.set_random_seed(0)
+
+model = tf.keras.applications.EfficientNetV2B0(weights=None, input_shape=(32, 32, 3), classes=10)
+
+images = np.random.rand(2, 32, 32, 3).astype("float32") * 255.0
+
+probabilities = model(images)
+
+print(f"predicted classes: {np.argmax(probabilities, axis=-1).tolist()}")

@@ -1,0 +1,23 @@
+# labels: name::mobilenetv2 author::keras task::image_classification family::keras
+"""
+MobileNetV2 from keras.applications (inverted residual blocks, depthwise convolutions, ReLU6).
+
+Built with weights=None (random, nothing downloaded) for 32x32 RGB images and 10 classes, and
+called on a batch of 2 images the way a user calls a Keras model: model(images).
+With random weights the activations vanish through the eval-mode BatchNormalizations: every
+image gets the same 0.1 for each class (a model whose reference outputs are constant).
+Run: python keras_mobilenetv2.py  |  benchit examples/models/keras_mobilenetv2.py
+"""
+
+import numpy as np
+import tensorflow as tf
+
+tf.keras.utils.set_random_seed(0)
+
+model = tf.keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), classes=10)
+
+images = np.random.rand(2, 32, 32, 3).astype("float32") * 255.0
+
+probabilities = model(images)
+
+print(f"predicted classes: {np.argmax(probabilities, axis=-1).tolist()}")
