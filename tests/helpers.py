@@ -91,26 +91,51 @@ def model_hash(model) -> str:
 
 
 # ------------------------------------------------------------------------------------ the cache layout
-# Where a build keeps its files: the one place tests know the layout (`<cache>/<build>/<build>_state.yaml`).
-def build_dir(cache: Path, name: str = HELLO) -> Path:
+# Where a build keeps its files: the one place tests know the layout
+# (`<cache>/<model>/<config>/state.yaml`, one folder per build config; "the build" of a model is its newest).
+def model_dir(cache: Path, name: str = HELLO) -> Path:
     return Path(cache) / name
 
 
-def state_file(cache: Path, name: str = HELLO) -> Path:
-    return build_dir(cache, name) / f"{name}_state.yaml"
+def configs_of(cache: Path) -> list[tuple[str, str]]:
+    """(model, build config) of every build config in the cache, the newest state first."""
+    found = []
+    for model in sorted(p for p in Path(cache).iterdir() if p.is_dir() and not p.name.startswith(".")
+                        and p.name not in ("runs", "sweeps", "reports")):
+        for config in model.iterdir():
+            if (config / "state.yaml").is_file():
+                found.append(((config / "state.yaml").stat().st_mtime_ns, model.name, config.name))
+    return [(model, config) for _, model, config in sorted(found, reverse=True)]
 
 
-def stats_file(cache: Path, name: str = HELLO) -> Path:
-    return build_dir(cache, name) / f"{name}_stats.yaml"
+def build_dir(cache: Path, name: str = HELLO, config: str | None = None) -> Path:
+    """A build config's folder: `config`, or the model's newest one."""
+    if config is None:
+        configs = [c for m, c in configs_of(cache) if m == name]
+        assert configs, f"no build config of {name} in {cache}"
+        config = configs[0]
+    return model_dir(cache, name) / config
 
 
-def state(cache: Path, name: str = HELLO) -> dict:
-    return yaml.safe_load(state_file(cache, name).read_text())
+def state_file(cache: Path, name: str = HELLO, config: str | None = None) -> Path:
+    return build_dir(cache, name, config) / "state.yaml"
 
 
-def stats(cache: Path, name: str = HELLO) -> dict:
-    path = stats_file(cache, name)
+def stats_file(cache: Path, name: str = HELLO, config: str | None = None) -> Path:
+    return build_dir(cache, name, config) / "stats.yaml"
+
+
+def state(cache: Path, name: str = HELLO, config: str | None = None) -> dict:
+    return yaml.safe_load(state_file(cache, name, config).read_text())
+
+
+def stats(cache: Path, name: str = HELLO, config: str | None = None) -> dict:
+    path = stats_file(cache, name, config)
     return (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
+
+
+# the names the newer tests use
+state_of_config, stats_of_config = state, stats
 
 
 def build_names(cache: Path, prefix: str = "") -> list[str]:
@@ -140,12 +165,13 @@ def benchit_env(cache_dir: Path, **extra: str) -> dict:
     return env
 
 
-def run_benchit(*args: str, cache_dir: Path, cwd: Path, timeout: float = 600,
+def run_benchit(*args: str, cache_dir: Path, cwd: Path, timeout: float = 600, check: bool = True,
                 **env: str) -> subprocess.CompletedProcess:
-    """`benchit ARGS` as a user runs it, with its own cache; asserts that it succeeded."""
+    """`benchit ARGS` as a user runs it, with its own cache; asserts that it succeeded (unless check=False)."""
     proc = subprocess.run([sys.executable, "-m", "benchit", *args], cwd=cwd, env=benchit_env(cache_dir, **env),
                           capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+    if check:
+        assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
     return proc
 
 
