@@ -273,6 +273,8 @@ class Pipeline:
             record.status = Status.FAILED
             record.message = f"benchmark failed on {device.name} ({device.runtime.name}): {root_cause(error)}"
             return
+        if result is not None and result.onnx_file is not None:
+            benchmark.onnx_file = str(result.onnx_file.relative_to(build.dir))  # as the state names it
         record.status, record.benchmark = Status.BENCHMARKED, benchmark
         if not record_benchmark(build, benchmark):
             record.warnings.append("the build was deleted from the cache while it was benchmarked: this result is "

@@ -65,19 +65,19 @@ def _benchit_result(script: Path, cache: Path, threads: int | None = 1) -> tuple
     subprocess.run(benchit_argv(f"input.script={script}", "sequence=export_only", threads_arg), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    env={**_env(), "BENCHIT_CACHE_DIR": str(cache)})
-    stats_files = sorted(cache.glob(f"{script.stem}_*/*_stats.yaml"))
+    stats_files = sorted(cache.glob(f"{script.stem}_*/*/stats.yaml"))
     if len(stats_files) != 1:
         raise RuntimeError(f"expected one build of {script.name} in {cache}, found {len(stats_files)}")
     stats = yaml.safe_load(stats_files[0].read_text())
     entry = stats["benchmarks"]["x86/ort"]
-    return float(entry["median_ms"]), stats_files[0].parent / entry["onnx_file"], entry
+    return float(entry["latency"]["median_ms"]), stats_files[0].parent / entry["onnx_file"], entry
 
 
 def mid_entry_file(cache: Path, script: Path) -> Path:
     """The ONNX file of `script`'s build, relative to the cache."""
     import yaml
 
-    stats = sorted(cache.glob(f"{script.stem}_*/*_stats.yaml"))[0]
+    stats = sorted(cache.glob(f"{script.stem}_*/*/stats.yaml"))[0]
     entry = yaml.safe_load(stats.read_text())["benchmarks"]["x86/ort"]
     return (stats.parent / entry["onnx_file"]).relative_to(cache)
 
@@ -129,7 +129,7 @@ def measure_pair(script: Path, cache: Path, runs: int, threads: int | None = 1
     for _ in range(runs):
         median, onnx_file, entry = _benchit_result(script, cache, threads)
         benchit_medians.append(median)
-        benchit_mins.append(float(entry["min_ms"]))
+        benchit_mins.append(float(entry["latency"]["min_ms"]))
         bare.append(bare_loop(onnx_file, threads))
     references = [(before[0] + after[0]) / 2 for before, after in zip(bare, bare[1:])]
     min_ratios = [m / min(before[1], after[1]) for m, before, after in zip(benchit_mins, bare, bare[1:])]
@@ -140,19 +140,19 @@ def in_process_pairs(onnx_file: Path, pairs: int = 10, seconds: float = 0.5) -> 
     """benchit's device object and the bare loop in one process, alternating short windows on the
     same file: the median ratio of their medians. Short windows make it likelier that both sides of
     a pair see the same load; it checks the timing loop itself, without the worker process around it."""
-    from benchit.devices.base import BenchmarkTarget
+    from benchit.devices.base import BenchmarkTarget, DeviceConfig
+    from benchit.devices.measure import MeasurementConfig
     from benchit.devices.x86 import X86Device
 
     import numpy as np
 
     saved = np.load(onnx_file.parent.parent / "inputs.npz")
     inputs = {k: saved[k] for k in saved.files}
-    device = X86Device(name="x86", runtime="ort", threads=1,
-                       measurement={"warmup_iterations": 10, "warmup_seconds": 0.2, "min_iterations": 20,
-                                    "min_seconds": seconds, "max_seconds": 10.0})
+    device = X86Device(DeviceConfig(name="x86", runtime="ort", threads=1, measurement=MeasurementConfig(
+        warmup_iterations=10, warmup_seconds=0.2, min_iterations=20, min_seconds=seconds, max_seconds=10.0)))
     ratios = []
     for _ in range(pairs):
-        measured = device.benchmark(BenchmarkTarget(onnx_file, inputs))["measurement"].median_ms
+        measured = device.benchmark(BenchmarkTarget(onnx_file, inputs)).latency.median_ms
         ratios.append(measured / bare_loop(onnx_file, 1, seconds)[0])
     return statistics.median(ratios)
 

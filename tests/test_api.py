@@ -17,7 +17,7 @@ import pytest
 import benchit
 import benchit as benchit_api  # the `benchit` fixture (the CLI) shadows the name in some tests
 from benchit import api
-from benchit.overrides import OPTION_KEYS
+from benchit.config.overrides import OPTION_KEYS
 from helpers import EXAMPLES, HAS_GPU, REPO, build_dir, model_hash, require
 from helpers import state as read_state
 from helpers import stats as read_stats

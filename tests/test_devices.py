@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchit.devices.base import BenchmarkTarget, DeviceUnavailable
+from benchit.devices.base import BenchmarkTarget, DeviceConfig, DeviceUnavailable
+from benchit.devices.measure import MeasurementConfig
 from helpers import REPO, needs_gpu, needs_no_gpu
 
-QUICK = {"warmup_iterations": 2, "warmup_seconds": 0.0, "min_iterations": 20, "min_seconds": 0.0,
-         "max_seconds": 2.0, "cv_warning": 0.1}
+QUICK = MeasurementConfig(warmup_iterations=2, warmup_seconds=0.0, min_iterations=20, min_seconds=0.0,
+                          max_seconds=2.0)
 
 
 def _linear_onnx(path: Path, dtype=np.float32) -> Path:
@@ -41,26 +42,28 @@ def _linear_onnx(path: Path, dtype=np.float32) -> Path:
 def _x86(runtime="ort", **kw):
     from benchit.devices.x86 import X86Device
 
-    return X86Device(name="x86", runtime=runtime, measurement=dict(QUICK), **kw)
+    return X86Device(DeviceConfig(name="x86", runtime=runtime, measurement=QUICK, **kw))
 
 
 def _nvidia(runtime="ort"):
     from benchit.devices.nvidia import NvidiaDevice
 
-    return NvidiaDevice(name="nvidia", runtime=runtime, measurement=dict(QUICK))
+    return NvidiaDevice(DeviceConfig(_target_="benchit.devices.nvidia.NvidiaDevice", name="nvidia", runtime=runtime,
+                                     provider_options={"device_id": 0}, measurement=QUICK))
 
 
-def _check_fields(outcome: dict) -> None:
+def _check_fields(outcome) -> None:
+    from benchit.data import to_data
+
+    data = to_data(outcome)
     for key in ("runtime", "runtime_version", "provider", "providers", "threads", "threads_setting",
-                "input_dtypes", "logical_cpus", "measurement"):
-        assert key in outcome, key
-    m = outcome["measurement"].to_dict()
-    for key in ("iterations", "mean_ms", "median_ms", "p90_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "cv",
-                "robust_cv", "throughput_ips", "warmup_iterations", "timer"):
-        assert key in m, key
-    assert m["iterations"] >= QUICK["min_iterations"]
-    assert 0 < m["min_ms"] <= m["median_ms"] <= m["p90_ms"] <= m["p99_ms"] <= m["max_ms"]
-    assert isinstance(outcome["threads"], int) and outcome["threads"] >= 1
+                "input_dtypes", "machine", "latency", "load_ms", "first_call_ms", "memory", "versions"):
+        assert data.get(key) not in (None, ""), key
+    m = outcome.latency
+    assert m.iterations >= QUICK.min_iterations and outcome.throughput_ips == pytest.approx(1000 / m.mean_ms)
+    assert 0 < m.min_ms <= m.median_ms <= m.p90_ms <= m.p99_ms <= m.max_ms
+    assert isinstance(outcome.threads, int) and outcome.threads >= 1
+    assert outcome.load_ms > 0 and outcome.first_call_ms > 0 and outcome.memory.peak_rss_total_mb > 0
 
 
 def test_x86_ort_records_every_field(tmp_path):
@@ -69,16 +72,16 @@ def test_x86_ort_records_every_field(tmp_path):
     onnx_file = _linear_onnx(tmp_path / "linear.onnx")
     outcome = _x86().benchmark(BenchmarkTarget(onnx_file, {"x": np.ones((1, 10), np.float32)}))
     _check_fields(outcome)
-    assert outcome["provider"] == "CPUExecutionProvider"
-    assert outcome["runtime"] == "ort" and outcome["runtime_version"] == ort.__version__
-    assert outcome["input_dtypes"] == {"x": "float32"}
-    assert outcome["threads_setting"].startswith("onnxruntime default")
+    assert outcome.provider == "CPUExecutionProvider"
+    assert outcome.runtime == "ort" and outcome.runtime_version == ort.__version__
+    assert outcome.input_dtypes == {"x": "float32"}
+    assert outcome.threads_setting.startswith("onnxruntime default")
 
 
 def test_threads_from_config_are_used_and_recorded(tmp_path):
     onnx_file = _linear_onnx(tmp_path / "linear.onnx")
     outcome = _x86(threads=1).benchmark(BenchmarkTarget(onnx_file, {"x": np.ones((1, 10), np.float32)}))
-    assert outcome["threads"] == 1 and outcome["threads_setting"] == "config"
+    assert outcome.threads == 1 and outcome.threads_setting == "config"
 
 
 def test_fp16_model_gets_its_inputs_cast(tmp_path):
@@ -86,15 +89,13 @@ def test_fp16_model_gets_its_inputs_cast(tmp_path):
     # the script passed float32 (and under another name): cast to the float16 the model declares
     outcome = _x86().benchmark(BenchmarkTarget(onnx_file, {"input_0": np.ones((1, 10), np.float32)}))
     _check_fields(outcome)
-    assert outcome["input_dtypes"] == {"x": "float16"}
+    assert outcome.input_dtypes == {"x": "float16"}
 
 
 @needs_no_gpu
 def test_asking_for_cuda_without_a_gpu_is_an_error_not_a_cpu_number(tmp_path, capfd):
     """onnxruntime-gpu lists CUDA here and would silently run on the CPU: benchit must refuse."""
     import onnxruntime as ort
-
-    from benchit.devices.runtimes import run_onnxruntime
 
     if "CUDAExecutionProvider" not in ort.get_available_providers():
         pytest.skip("this onnxruntime has no CUDA provider at all (covered by the missing-provider test)")
@@ -106,8 +107,10 @@ def test_asking_for_cuda_without_a_gpu_is_an_error_not_a_cpu_number(tmp_path, ca
         message = str(info.value)
         assert f"could not use {provider}" in message and "CPUExecutionProvider" in message
         assert "\n" not in message
+    from benchit.devices.ort_runtime import OnnxRuntime
+
     with pytest.raises(DeviceUnavailable, match="could not use CUDAExecutionProvider"):
-        run_onnxruntime(_x86(), target, "CUDAExecutionProvider")
+        OnnxRuntime("ort", "CUDAExecutionProvider").load(_x86(), target)
     # ONNX Runtime's own load errors (in colour) are folded into the message, not printed
     out, err = capfd.readouterr()
     assert "\x1b[" not in out + err and "EP Error" not in out + err and "Failed to load" not in err
@@ -118,7 +121,7 @@ def test_the_up_front_probe_names_the_reason(capfd):
     """The runner's check before any work: a listed provider that cannot load is one line, with why."""
     import onnxruntime as ort
 
-    from benchit.devices.runtimes import probe_provider
+    from benchit.devices.ort_runtime import probe_provider
 
     probe_provider("CPUExecutionProvider")
     if "CUDAExecutionProvider" not in ort.get_available_providers():
@@ -133,7 +136,7 @@ def test_the_up_front_probe_names_the_reason(capfd):
 
 
 def test_a_provider_missing_from_onnxruntime_is_named_with_the_fix():
-    from benchit.devices.runtimes import check_provider_installed
+    from benchit.devices.ort_runtime import check_provider_installed
 
     check_provider_installed("CPUExecutionProvider")
     with pytest.raises(DeviceUnavailable) as info:
@@ -156,7 +159,7 @@ def test_nvidia_without_a_gpu_is_one_clear_line():
 
 
 def test_unknown_runtime_names_the_available_ones():
-    with pytest.raises(ValueError, match=r"device x86 has no runtime 'trt' \(available: ort, torch\)"):
+    with pytest.raises(ValueError, match=r"device x86 has no runtime 'trt' \(available: ort, torch, torch_compile, openvino\)"):
         _x86("trt")
 
 
@@ -167,10 +170,10 @@ def test_torch_eager_runtime_on_x86():
     model = torch.nn.Linear(10, 5)
     outcome = _x86("torch").benchmark(BenchmarkTarget(None, {}, model=model, args=(torch.ones(10),)))
     _check_fields(outcome)
-    assert outcome["provider"] == "torch eager (cpu)"
-    assert outcome["runtime_version"] == str(torch.__version__) and type(outcome["runtime_version"]) is str
-    assert outcome["input_dtypes"] == {"arg0": "float32"}
-    assert outcome["measurement"].timer == "perf_counter"
+    assert outcome.provider == "torch eager (cpu)"
+    assert outcome.runtime_version == str(torch.__version__) and type(outcome.runtime_version) is str
+    assert outcome.input_dtypes == {"arg0": "float32"}
+    assert outcome.latency.timer == "perf_counter"
 
 
 def test_torch_runtime_refuses_a_non_torch_model():
@@ -179,7 +182,7 @@ def test_torch_runtime_refuses_a_non_torch_model():
 
 
 def test_cpu_name_is_the_processor_model_name():
-    from benchit.devices.x86 import cpu_name
+    from benchit.system.environment import cpu_name
 
     name = cpu_name()
     assert name and "\n" not in name
@@ -195,6 +198,7 @@ def test_cpu_name_is_the_processor_model_name():
 def test_device_key_and_needs_onnx():
     assert _x86().key == "x86/ort" and _x86().needs_onnx
     assert _x86("torch").key == "x86/torch" and not _x86("torch").needs_onnx
+    assert _x86("openvino").needs_onnx and not _x86("torch_compile").needs_onnx
 
 
 # ---------------------------------------------------------------- on a real NVIDIA GPU
@@ -212,7 +216,7 @@ def test_nvidia_onnxruntime_runs_on_the_gpu(tmp_path, runtime):
     onnx_file = _linear_onnx(tmp_path / "linear.onnx")
     outcome = device.benchmark(BenchmarkTarget(onnx_file, {"x": np.ones((1, 10), np.float32)}))
     _check_fields(outcome)
-    assert outcome["provider"] == device.provider
+    assert outcome.provider == device.runtime.provider
     assert device.device_name().startswith(("NVIDIA", "Tesla", "Quadro", "GeForce"))
 
 
@@ -226,8 +230,8 @@ def test_nvidia_torch_eager_is_timed_with_cuda_events():
     model = torch.nn.Linear(10, 5)
     outcome = _nvidia("torch").benchmark(BenchmarkTarget(None, {}, model=model, args=(torch.ones(10),)))
     _check_fields(outcome)
-    assert outcome["provider"] == "torch eager (cuda:0)"
-    assert outcome["measurement"].timer == "cuda_event"
+    assert outcome.provider == "torch eager (cuda:0)"
+    assert outcome.latency.timer == "cuda_event"
 
 
 def test_gpu_proof_script_is_valid_bash():

@@ -1,4 +1,4 @@
-"""Quiet measurements (benchit.quiet): a measurement never runs beside another benchit build or measurement on
+"""Quiet measurements (benchit.system.machine_lock): a measurement never runs beside another benchit build or measurement on
 the machine. The lock itself between threads, then real `benchit` runs that must wait for a lock this test holds."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from benchit.quiet import LOCK_ENV, machine_lock
+from benchit.system.machine_lock import LOCK_ENV, machine_lock
 from helpers import EXAMPLES, QUICK, benchit_env, copy_cache, stats
 
 HELLO = f"input.script={EXAMPLES / 'hello_world.py'}"

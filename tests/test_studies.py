@@ -19,8 +19,11 @@ import yaml
 
 import benchit as benchit_api  # the `benchit` fixture (the CLI) shadows the name in tests
 from benchit.cli import translate_tutorial_args
-from benchit.runner import (JobResult, RunError, ScriptRun, config_fingerprint, read_labels, select_by_labels,
-                            summary_line)
+from benchit.analysis.inputs import InputError, read_labels, select_by_labels
+from benchit.config.schema import BenchitConfig, Mode
+from benchit.records import ScriptRecord, Status
+from benchit.runner.resume import config_fingerprint
+from benchit.ui.console import Console
 from helpers import EXAMPLES, FAST, HAS_GPU, REPO, build_dir, model_hash, pid_alive, require
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
@@ -56,35 +59,42 @@ def test_label_selection_ands_keys_and_ors_values():
     assert names(["kind::crash", "kind::exit"]) == ["crashes.py", "exits.py"]
     assert names(["kind::crash,exit"]) == ["crashes.py", "exits.py"]
     assert names([]) == [p.name for p in scripts]
-    with pytest.raises(RunError, match="no script has the labels kind::nothing"):
+    with pytest.raises(InputError, match="no script has the labels kind::nothing"):
         select_by_labels(scripts, ["kind::nothing"])
-    with pytest.raises(RunError, match="key::value"):
+    with pytest.raises(InputError, match="key::value"):
         select_by_labels(scripts, ["justaword"])
 
 
 def test_fingerprint_tracks_what_changes_results(tmp_path):
+    import dataclasses
+
     script = tmp_path / "s.py"
     script.write_text("print(1)\n")
-    config = {"mode": "benchmark", "max_depth": 0, "input": {"hashes": [], "script_args": ""},
-              "sequence": {"name": "default", "stages": []}, "device": {"name": "x86", "runtime": "ort"},
-              "cache": {"dir": "a", "rebuild": "if_needed"}, "timeout": 10, "verbose": False}
+    config = BenchitConfig()
+    config.cache.dir, config.timeout = "a", 10
     base = config_fingerprint(config, script)
-    assert config_fingerprint({**config, "cache": {"dir": "b", "rebuild": "if_needed"}, "timeout": 99}, script) == base
-    assert config_fingerprint({**config, "device": {"name": "nvidia", "runtime": "ort"}}, script) != base
-    assert config_fingerprint({**config, "sequence": {"name": "export_only", "stages": []}}, script) != base
-    assert config_fingerprint({**config, "mode": "build"}, script) != base
+
+    def changed(**changes):
+        other = dataclasses.replace(config, **changes)
+        return config_fingerprint(other, script)
+
+    other_cache = dataclasses.replace(config.cache, dir="b")
+    assert changed(cache=other_cache, timeout=99) == base
+    assert changed(device=dataclasses.replace(config.device, name="nvidia")) != base
+    assert changed(sequence=dataclasses.replace(config.sequence, name="export_only")) != base
+    assert changed(mode=Mode.build) != base
+    assert changed(batch_size=8) != base
     script.write_text("print(2)\n")
     assert config_fingerprint(config, script) != base, "an edited script runs again"
 
 
 def test_summary_line_counts_outcomes():
-    runs = [ScriptRun(Path("a.py"), {"models": [{}]}), ScriptRun(Path("b.py"), {"models": [{}]}),
-            ScriptRun(Path("c.py"), {"models": []}), ScriptRun(Path("d.py"), status="failed"),
-            ScriptRun(Path("e.py"), status="timed_out"), ScriptRun(Path("f.py"), status="killed"),
-            ScriptRun(Path("g.py"), {"models": [{}]}, resumed=True)]
-    line = summary_line(JobResult(Path("."), runs), "benchmark")
-    assert line == "7 scripts: 2 benchmarked, 1 without models, 1 skipped, 1 failed, 1 timed out, 1 killed"
-    assert summary_line(JobResult(Path("."), runs[:1]), "build") == "1 script: 1 built"
+    statuses = [Status.BENCHMARKED, Status.BENCHMARKED, Status.NO_MODELS, Status.FAILED, Status.TIMED_OUT,
+                Status.KILLED, Status.SKIPPED]
+    records = [ScriptRecord(script=f"{n}.py", status=status) for n, status in enumerate(statuses)]
+    line = Console(None, Mode.benchmark).summary_line(records)
+    assert line == "7 scripts: 2 benchmarked, 1 no models, 1 skipped, 1 failed, 1 timed out, 1 killed"
+    assert Console(None, Mode.build).summary_line([ScriptRecord("a.py", status=Status.BUILT)]) == "1 script: 1 built"
 
 
 def test_tutorial_flags_for_corpus_runs():

@@ -22,6 +22,7 @@ from benchit.errors import root_cause
 from benchit.system.machine_lock import machine_lock
 from benchit.system.output_capture import redirect_output
 from benchit.records import BuildRequest, BuildState, BuildStatus
+from benchit.tensors import short_float
 
 
 @dataclass
@@ -168,10 +169,11 @@ def _build(ctx: BuildContext, sequence: Sequence, request: BuildRequest, strict:
         if check is not None:
             state.validation[name] = check
             if not check.ok:
-                text = f"{name} changed outputs by {check.max_abs_error:.1e} (tolerance {check.abs_tolerance:.0e})"
+                text = (f"{name} changed outputs by {short_float(check.max_abs_error)} "
+                        f"(tolerance {short_float(check.abs_tolerance).replace('.0e', 'e')})")
                 state.warnings.append(text)
                 if strict:
-                    result.message, result.log = f"{text} and build.strict=true (log: {log})", str(log)
+                    result.message, result.log = f"{name} failed: {text} and build.strict=true (log: {log})", str(log)
                     return _finish(result, state, ctx, BuildStatus.FAILED, started, failed_stage=name)
         if name == names[0] and ctx.inputs:
             import numpy as np

@@ -52,8 +52,9 @@ class ConvertFp16(Stage):
         external = has_external_data(source)
         converters = ["onnxruntime"] if self.converter == "onnxruntime" else \
             ["onnxconverter_common"] + (["onnxruntime"] if self.converter == "auto" else [])
-        blocked, failures = list(self.op_block_list or []), []
+        failures = []
         for converter in converters:
+            blocked = list(self.op_block_list or [])  # each converter starts from the user's list
             for _ in range(MAX_RETRIES + 1):
                 try:
                     converted = self._convert(onnx.load(str(source)), converter, blocked)
@@ -73,7 +74,9 @@ class ConvertFp16(Stage):
                 ctx.onnx_file = target
                 return
         remove_file_and_data(target)
-        reason = failures[-1] if failures else "the converter wrote no model"
+        reason = failures[0] if failures else "the converter wrote no model"
+        if len(failures) > 1:
+            reason += f"; {len(failures) - 1} retr{'y' if len(failures) == 2 else 'ies'} failed too"
         ctx.facts["fp16"] = f"not possible: {reason}"
         ctx.notes.append(f"fp16 not possible ({reason}); the float32 file is the build's model")
         print(f"benchit: {ctx.notes[-1]}")

@@ -120,6 +120,25 @@ def _via_tf2onnx(model: Any, args: tuple, kwargs: dict, target: Path, opset: int
     tf2onnx.convert.from_graph_def(frozen.graph.as_graph_def(), input_names=[t.name for t in frozen.inputs],
                                    output_names=[t.name for t in frozen.outputs], opset=opset,
                                    output_path=str(target))
+    _strip_tensor_suffixes(target)
+
+
+def _strip_tensor_suffixes(target: Path) -> None:
+    """TensorFlow names tensors `input_0:0`; the file's inputs are named as benchit named them (`input_0`)."""
+    import onnx
+
+    model = onnx.load(str(target))
+    names = {i.name: i.name[:-2] for i in model.graph.input if i.name.endswith(":0")}
+    taken = {v.name for v in [*model.graph.input, *model.graph.output]} | {n for node in model.graph.node
+                                                                          for n in node.output}
+    names = {old: new for old, new in names.items() if new not in taken}
+    if not names:
+        return
+    for value in model.graph.input:
+        value.name = names.get(value.name, value.name)
+    for node in model.graph.node:
+        node.input[:] = [names.get(name, name) for name in node.input]
+    onnx.save(model, str(target))
 
 
 def _via_keras_export(model: Any, target: Path, opset: int) -> None:

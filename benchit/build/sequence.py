@@ -46,12 +46,16 @@ class SequenceError(Exception):
     pass
 
 
-def load_sequence(config: SequenceConfig) -> Sequence:
-    """The Sequence a `sequence` config describes: a `file` wins over `stages`.
+def load_sequence(config: SequenceConfig | dict) -> Sequence:
+    """The Sequence a `sequence` config (or the same as a dict) describes: a `file` wins over `stages`.
 
     A stage config's `_target_` in the user's own module is imported from `python_path` (by default every
     --config-dir), then from the usual sys.path.
     """
+    if isinstance(config, dict):
+        from benchit.data import from_data
+
+        config = from_data(SequenceConfig, {"python_path": [], **config})
     _extend_path(config.python_path or [])
     if config.file:
         return sequence_from_file(Path(os.path.expanduser(str(config.file))))

@@ -82,7 +82,7 @@ def wait_for(condition, what: str, started: Started | None = None, timeout: floa
 
 def measuring(lock_file: Path) -> bool:
     """True while a benchit process given $BENCHIT_MACHINE_LOCK=`lock_file` measures: a measurement holds that lock
-    exclusively (benchit/quiet.py), so a shared request fails at once. Builds hold it shared and do not count."""
+    exclusively (benchit/system/machine_lock.py), so a shared request fails at once. Builds hold it shared and do not count."""
     import fcntl
 
     if not lock_file.exists():
