@@ -35,7 +35,10 @@ def flatten_arrays(value: Any, prefix: str = "") -> list[tuple[str, np.ndarray]]
     if array is not None:
         return [(prefix or "output", array)]
     items: list[tuple[str, Any]] = []
-    if isinstance(value, dict) or (hasattr(value, "keys") and hasattr(value, "__getitem__")):
+    children = _pytree_children(value)
+    if children is not None:  # a KV cache registered for torch.export: its tensors, in the exporter's order
+        items = [(f"{prefix}.{i}" if prefix else str(i), v) for i, v in enumerate(children)]
+    elif isinstance(value, dict) or (hasattr(value, "keys") and hasattr(value, "__getitem__")):
         items = [(f"{prefix}.{k}" if prefix else str(k), value[k]) for k in value.keys()]
     elif isinstance(value, (list, tuple)):
         items = [(f"{prefix}.{i}" if prefix else str(i), v) for i, v in enumerate(value)]
@@ -43,6 +46,20 @@ def flatten_arrays(value: Any, prefix: str = "") -> list[tuple[str, np.ndarray]]
     for name, item in items:
         flat.extend(flatten_arrays(item, name))
     return flat
+
+
+def _pytree_children(value: Any) -> list | None:
+    """The children of an object torch's pytree knows how to flatten (not the built-in containers)."""
+    import sys
+
+    pytree = sys.modules.get("torch.utils._pytree")
+    if pytree is None or isinstance(value, (dict, list, tuple)) or type(value).__module__ == "builtins":
+        return None
+    node = pytree.SUPPORTED_NODES.get(type(value))
+    if node is None:
+        return None
+    children, _ = node.flatten_fn(value)
+    return list(children)
 
 
 def feeds_for(session_inputs, named_arrays: list[tuple[str, np.ndarray]]) -> dict[str, np.ndarray]:

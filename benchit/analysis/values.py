@@ -17,7 +17,15 @@ def signature_of(value: Any) -> Any:
         return ("dict", tuple((k, signature_of(v)) for k, v in value.items()))
     if value is None or isinstance(value, (bool, int, float, str)):
         return ("V", value)
+    if is_kv_cache(value):  # generate()'s cache grows call by call: each length is its own signature
+        length = getattr(value, "get_seq_length", None)
+        return ("C", type(value).__name__, length() if callable(length) else None)
     return ("O", type(value).__name__)
+
+
+def is_kv_cache(value: Any) -> bool:
+    """A transformers KV cache (DynamicCache, EncoderDecoderCache, a model's own `*Cache`)."""
+    return type(value).__name__.endswith("Cache") and type(value).__module__.startswith("transformers")
 
 
 def normalize_call(model, framework: str, args: tuple, kwargs: dict) -> tuple[tuple, dict, list[str]]:
@@ -94,4 +102,8 @@ def detached(value: Any) -> Any:
             return {k: detached(v) for k, v in value.items()}
     if hasattr(value, "to_tuple") and hasattr(value, "keys"):  # transformers ModelOutput
         return {k: detached(value[k]) for k in value.keys()}
+    if is_kv_cache(value):  # generate() passes one cache and fills it in place: keep it as this call saw it
+        import copy
+
+        return copy.deepcopy(value)
     return value

@@ -86,19 +86,20 @@ class ExportModel(Stage):
             ctx.model.eval()
         except NotImplementedError:  # torch.export's ExportedProgram.module() has no modes: it stays as traced
             was_training = False
-        kwargs = dict(ctx.kwargs)
-        if _returns_kv_cache(ctx.model, kwargs):
+        args, kwargs = _trailing_dict_by_name(ctx.model, ctx.args, dict(ctx.kwargs))
+        cache_off = _returns_kv_cache(ctx.model, kwargs)
+        if cache_off:
             kwargs["use_cache"] = False
             ctx.facts["kv_cache"] = ("exported with use_cache=False: the script's call returns a KV cache object, "
                                      "which an ONNX graph cannot return; the file is one forward pass without it")
         try:
-            exporter, fallback = self._run_exporters(ctx.model, ctx.args, kwargs, target, big)
+            exporter, fallback = self._run_exporters(ctx.model, args, kwargs, target, big)
         finally:
-            if was_training or kwargs != ctx.kwargs:
+            if was_training or cache_off:
                 # Compare the file with what it computes: eval mode (the script may have called the model in
                 # training mode: dropout, batch statistics) and without the cache, on the same inputs.
                 with torch.no_grad():
-                    outputs = ctx.model(*ctx.args, **kwargs)
+                    outputs = ctx.model(*_without_shared_caches(args), **_without_shared_caches(kwargs))
                 ctx.reference_outputs = [array for _, array in flatten_arrays(outputs)]
                 if was_training:
                     ctx.facts["reference_outputs"] = "eval mode (the script called the model in training mode)"
@@ -108,7 +109,10 @@ class ExportModel(Stage):
     def _run_exporters(self, model, args: tuple, kwargs: dict, target: Path, big: bool) -> tuple[str, str | None]:
         import torch
 
+        _register_cache_pytrees(model)
         fallback = None
+        captured_args, captured_kwargs = args, kwargs
+        args, kwargs = _without_shared_caches(args), _without_shared_caches(kwargs)
         if self.exporter in ("auto", "dynamo"):
             # Not under no_grad: that switches some modules (TransformerEncoder) to fused fast paths no exporter knows.
             try:
@@ -122,6 +126,7 @@ class ExportModel(Stage):
                 print(f"benchit: the dynamo exporter failed ({fallback}); falling back to the TorchScript exporter")
                 _print_chain(error)
                 remove_file_and_data(target)
+        args, kwargs = _without_shared_caches(captured_args), _without_shared_caches(captured_kwargs)
         try:
             torch.onnx.export(model, args + ((kwargs,) if kwargs else ()), str(target), dynamo=False,
                               opset_version=min(self.opset, 20))
@@ -140,11 +145,63 @@ def _print_chain(error: BaseException) -> None:
     print("".join(traceback.format_exception(type(error), error, error.__traceback__)))
 
 
+def _trailing_dict_by_name(model, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """`model(batch_dict)`: both exporters take a dict at the end of the positional arguments for keyword
+    arguments; pass it by its parameter's name instead."""
+    if not args or not isinstance(args[-1], dict):
+        return args, kwargs
+    try:
+        parameters = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):
+        return args, kwargs
+    index = len(args) - 1
+    if index < len(parameters) and parameters[index].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+        return args[:-1], {parameters[index].name: args[-1], **kwargs}
+    return args, kwargs
+
+
+def _without_shared_caches(value):
+    """A KV cache is filled in place by every call, the exporter's trace included: export on a copy, so the
+    captured inputs stay what the script passed (validation and the benchmark feed them)."""
+    from benchit.analysis.values import is_kv_cache
+
+    if is_kv_cache(value):
+        import copy
+
+        return copy.deepcopy(value)
+    if isinstance(value, tuple):
+        return tuple(_without_shared_caches(v) for v in value)
+    if isinstance(value, list):
+        return [_without_shared_caches(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_shared_caches(v) for k, v in value.items()}
+    return value
+
+
+def _register_cache_pytrees(model) -> None:
+    """Let torch.export take a transformers KV cache as an input (a generate() step passes one): transformers
+    registers its cache classes as pytrees for exactly this."""
+    import sys
+
+    if "transformers" not in sys.modules:
+        return
+    try:
+        from transformers.exporters.exporter_dynamo import register_cache_pytrees_for_model
+    except ImportError:  # an older transformers: caches as inputs stay unexportable
+        return
+    try:
+        register_cache_pytrees_for_model(model)
+    except Exception as error:  # noqa: BLE001 - the export says what fails, if anything does
+        print(f"benchit: could not register transformers' cache pytrees ({root_cause(error)})")
+
+
 def _returns_kv_cache(model, kwargs: dict) -> bool:
     """A transformers model whose call returns a KV cache: its config says use_cache and the call did not
     turn it off."""
-    if kwargs.get("use_cache") is False or "past_key_values" in kwargs:
-        return False
+    from benchit.analysis.values import is_kv_cache
+
+    if kwargs.get("use_cache") is False or "past_key_values" in kwargs or any(map(is_kv_cache, kwargs.values())):
+        return False  # the call passes a cache in (a generate() step): it is exported as called
     config = getattr(model, "config", None)
     if not getattr(config, "use_cache", False):
         return False

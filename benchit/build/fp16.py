@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar, List, Optional
 
-from benchit.build.onnx_files import has_external_data, loads_in_onnxruntime, remove_file_and_data, save_onnx
+from benchit.build.onnx_files import has_external_data, remove_file_and_data, runs_in_onnxruntime, save_onnx
 from benchit.build.stage import BuildContext, Stage
 from benchit.errors import one_line
 
@@ -22,7 +22,7 @@ MAX_RETRIES = 6  # op types added to the block list, one per invalid model, befo
 # onnxconverter-common run for minutes (DETR) without producing a valid model.
 NEVER_BLOCKED = {"Cast"}
 _NODE = re.compile(r"(?:of node|in node|node) \(([^)]*)\)")
-_OP = re.compile(r"(?:Optype|op_type|OpType)\s*[(:=]?\s*\(?([A-Za-z][A-Za-z0-9]*)")
+_OP = re.compile(r"(?:Optype|op_type|OpType)\s*[(:=]?\s*\(?([A-Za-z][A-Za-z0-9]*)|while running (\w+) node")
 
 
 @dataclass
@@ -60,7 +60,7 @@ class ConvertFp16(Stage):
                     converted = self._convert(onnx.load(str(source)), converter, blocked)
                     save_onnx(converted, target, external)
                     onnx.checker.check_model(str(target))
-                    loads_in_onnxruntime(target)
+                    runs_in_onnxruntime(target, ctx.inputs)  # loads, and has a kernel for every node
                 except Exception as error:
                     reason = one_line(error)
                     failures.append(f"{converter}{' blocking ' + ','.join(blocked) if blocked else ''}: {reason}")
@@ -111,7 +111,7 @@ def _offending_op(message: str, source) -> str | None:
     """The op type an invalid-model error names: directly, or through the node's name in the source graph."""
     found = _OP.search(message)
     if found:
-        return found.group(1)
+        return found.group(1) or found.group(2)
     node = _NODE.search(message)
     if not node:
         return None

@@ -56,3 +56,18 @@ def loads_in_onnxruntime(path: Path) -> None:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     options.log_severity_level = 3
     ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def runs_in_onnxruntime(path: Path, inputs: dict) -> None:
+    """Load the file as written and run it once on the inputs: raises when a node has no kernel for its types
+    (ONNX Runtime's CPU provider has no float16 ScatterND with reduction=add)."""
+    import onnxruntime as ort
+
+    from benchit.tensors import feeds_for
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    if inputs:
+        session.run(None, feeds_for(session.get_inputs(), list(inputs.items())))
