@@ -107,3 +107,12 @@ def sweep_built(tmp_path_factory) -> Path:
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]  # the jobs of the missing script failed
     (sweep,) = (cache / "sweeps").iterdir()
     return sweep
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A test on a real cluster (tests/clusters) is end to end by nature: it belongs to the slow tier, so that
+    `-m "not slow"` stays the fast one."""
+    for item in items:
+        if item.get_closest_marker("cluster") is not None and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
