@@ -23,7 +23,8 @@ from typing import Any, Iterable
 
 from benchit.config.groups import CONF_DIR
 from benchit.config.overrides import hydra_value
-from benchit.results import ModelResult, Results, model_results, results_frame
+from benchit.results import ModelResult, Results, results_frame
+from benchit.results import model_results as _model_results
 
 __all__ = ["BenchitError", "ConfigError", "ModelResult", "Results", "RunFailed", "benchmark_model",
            "benchmark_script", "build_model", "compose_config", "results_frame"]
@@ -167,7 +168,7 @@ def benchmark_script(script: str | Path | Iterable[str | Path] | None = None, *,
         raise ConfigError(str(error)) from None
     except OSError as error:  # a full disk, a read-only cache: the CLI's line
         raise RunFailed(explain_os_error(error)) from error
-    results = Results(r for record in job.scripts for r in model_results(record))
+    results = Results(r for record in job.scripts for r in _model_results(record))
     results.tree, results.output_dir = out.getvalue(), output_dir
     if raise_on_failure:
         for record in job.scripts:
@@ -199,18 +200,19 @@ def benchmark_model(model: Any, inputs: Any, *, name: str | None = None, overrid
     from benchit.config.schema import Mode
     from benchit.errors import explain_os_error, one_line
     from benchit.pipeline import Pipeline
-    from benchit.records import ScriptRecord
-    from benchit.runner.job import RunError, check_device
+    from benchit.records import ScriptRecord, Status
+    from benchit.runner.job import RunError, check_cache_dir, check_device
 
     caller = Path(sys._getframe(_caller_depth).f_code.co_filename)
     from_file = caller.suffix == ".py" and not caller.parent.name.startswith("ipykernel_")  # not a notebook cell
     stem = name or (caller.stem if from_file else type(model).__name__.lower())
     config, output_dir = _compose([*_to_overrides(options), *overrides], config_dir)
-    if config.mode is Mode.benchmark:
-        try:
+    try:
+        if config.mode is Mode.benchmark:
             check_device(config)
-        except RunError as error:
-            raise ConfigError(str(error)) from None
+        check_cache_dir(config)
+    except RunError as error:
+        raise ConfigError(str(error)) from None
     recorder = ModelRecorder(caller, max_depth=config.max_depth)
     recorder.start()
     try:
@@ -243,8 +245,17 @@ def benchmark_model(model: Any, inputs: Any, *, name: str | None = None, overrid
         if config.mode is not Mode.analyze and targets:
             pipeline.run(targets)
     except OSError as error:  # a full disk, a read-only cache: the CLI's line
-        raise RunFailed(explain_os_error(error), model_results(record)) from error
-    results = Results(model_results(record))
+        raise RunFailed(explain_os_error(error), _model_results(record)) from error
+    record.phase, record.status = "done", Status.OK if not any(
+        inv.status.is_failure for _, inv in record.invocations()) else Status.FAILED
+    try:
+        from benchit.cache.files import write_json
+        from benchit.data import to_data
+
+        write_json(output_dir / "result.json", to_data(record))  # the run's record, as a script run leaves it
+    except OSError:
+        pass
+    results = Results(_model_results(record))
     results.output_dir = output_dir
     if raise_on_failure and results.failed:
         raise RunFailed(_failure_message("", "", results), results)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import hydra
@@ -42,6 +43,10 @@ def _add_plugin_dir() -> None:
 
 
 _add_plugin_dir()
+# conf/hydra/launcher/{submitit_slurm,ray}.yaml replace the plugins' own configs of those names (same keys, benchit's
+# launcher classes); Hydra still validates them against the plugins' schemas, which is what we want, and warns.
+warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/(submitit_slurm|ray)' is validated against "
+                                          r"ConfigStore schema with the same name")
 
 
 class RunOutcome:
@@ -57,10 +62,12 @@ class RunOutcome:
 
 
 def failed_sweep_jobs(sweep_dir: Path) -> list[str]:
-    """Jobs of a sweep whose results.json says failed or interrupted (or that left an unreadable one)."""
+    """Jobs of a sweep that failed: a results.json that says failed, interrupted or cancelled (or cannot be read),
+    and, where a cluster launcher recorded its jobs (jobs.json), a job that never wrote its folder."""
     from benchit.cache.files import read_json
     from benchit.data import from_data
     from benchit.records import JobRecord, Status
+    from benchit.report.sweep import missing_launched_jobs
 
     failed = []
     for path in sorted(sweep_dir.glob("**/results.json")):
@@ -71,7 +78,7 @@ def failed_sweep_jobs(sweep_dir: Path) -> list[str]:
             continue
         if job.status is not Status.OK:
             failed.append(str(path.parent))
-    return failed
+    return failed + [str(sweep_dir / name) for name in missing_launched_jobs(sweep_dir)]
 
 
 @hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
@@ -111,14 +118,27 @@ def _write_failure(output_dir: Path, message: str) -> None:
         pass
 
 
+def _shown_config(argv: list[str]) -> str | None:
+    """What `--cfg`/`-c` asks Hydra to print (job, hydra, all), or None without it."""
+    for n, arg in enumerate(argv):
+        if arg.startswith("--cfg="):
+            return arg.split("=", 1)[1]
+        if arg in ("--cfg", "-c"):
+            return argv[n + 1] if n + 1 < len(argv) else "job"
+    return None
+
+
 def run_hydra(argv: list[str]) -> int:
     """Run Hydra with `argv` as its command line; returns the process exit code."""
     from benchit.config.errors import explain_config_error
+    from benchit.runner.cluster import LaunchError
 
     full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
     os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us; we print one line unless asked for more
-    if any(a in ("--cfg", "-c") or a.startswith("--cfg=") for a in argv) and "--resolve" not in argv:
-        argv = [*argv, "--resolve"]  # show ${example:...} and benchit's other resolvers as the run sees them
+    if _shown_config(argv) not in (None, "hydra") and "--resolve" not in argv:
+        # show ${example:...} and benchit's other resolvers as the run sees them (not for `--cfg hydra`: Hydra
+        # shows its node alone, where ${cache.dir} of the sweep dir cannot resolve)
+        argv = [*argv, "--resolve"]
     saved = sys.argv
     sys.argv = ["benchit", *argv]
     RunOutcome.reset()
@@ -127,6 +147,9 @@ def run_hydra(argv: list[str]) -> int:
         hydra_main()
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else EXIT_RUN_FAILED
+    except LaunchError as error:  # the cluster refused the sweep (sbatch): already one line, naming the setting
+        print(f"benchit: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("\nbenchit: interrupted; finished builds stay in the cache, the next run continues from them",
               file=sys.stderr)

@@ -80,7 +80,7 @@ class SweepSummary(Callback):
         if not quiet:
             failed = f", {scan.failed_jobs} with failures" if scan.failed_jobs else ""
             print(f"Sweep summary ({scan.jobs} job{'s' if scan.jobs != 1 else ''}{failed}): {path}")
-            for line in failure_lines(scan.rows):
+            for line in failure_lines(scan.rows, scan.job_logs):
                 print(line)
             sys.stdout.flush()
 

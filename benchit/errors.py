@@ -53,9 +53,18 @@ def chain(error: BaseException) -> list[BaseException]:
     return found
 
 
+class Summary(Exception):
+    """An error whose message already sums up the reasons of the errors behind it (no exporter could ...):
+    it is the root cause users read, not what it chains."""
+
+
 def root_cause(error: BaseException, limit: int = 300) -> str:
     """The innermost exception of the chain that says something: the reason a user can act on."""
-    for inner in reversed(chain(error)):
+    errors = chain(error)
+    summary = next((e for e in errors if isinstance(e, Summary)), None)
+    if summary is not None:
+        return one_line(summary, limit)
+    for inner in reversed(errors):
         text = one_line(inner, limit)
         if text and text != type(inner).__name__:
             return text

@@ -37,6 +37,9 @@ class ModelResult:
     validation: dict = field(default_factory=dict)  # stage -> {max_abs_error, max_rel_error, abs_tolerance, ok}
     benchmark: dict = field(default_factory=dict)  # device, runtime, provider, mean_ms ... throughput_ips (flat)
 
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
+
     @property
     def ok(self) -> bool:
         return not self.status.is_failure

@@ -111,8 +111,9 @@ def configs_of(cache: Path) -> list[tuple[str, str]]:
 def build_dir(cache: Path, name: str = HELLO, config: str | None = None) -> Path:
     """A build config's folder: `config`, or the model's newest one."""
     if config is None:
-        configs = [c for m, c in configs_of(cache) if m == name]
-        assert configs, f"no build config of {name} in {cache}"
+        configs = [c for m, c in configs_of(cache) if m == name] if Path(cache).is_dir() else []
+        if not configs:  # gone (deleted) or never built: the model's folder, which then does not exist
+            return model_dir(cache, name)
         config = configs[0]
     return model_dir(cache, name) / config
 
@@ -132,6 +133,15 @@ def state(cache: Path, name: str = HELLO, config: str | None = None) -> dict:
 def stats(cache: Path, name: str = HELLO, config: str | None = None) -> dict:
     path = stats_file(cache, name, config)
     return (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
+
+
+def benchmarks(cache: Path, name: str = HELLO) -> dict:
+    """device/runtime -> benchmark, over all the model's build configs (each runtime keeps its own)."""
+    found = {}
+    for model, config in reversed(configs_of(cache)):  # oldest first: the newest wins
+        if model == name:
+            found.update(stats(cache, name, config).get("benchmarks") or {})
+    return found
 
 
 # the names the newer tests use
@@ -181,6 +191,11 @@ def results_dir(proc: subprocess.CompletedProcess) -> Path:
     return Path(folders[-1])
 
 
+def figures(benchmark: dict) -> dict:
+    """A benchmark record's fields with its latency statistics (`mean_ms`, `median_ms`, ...) alongside."""
+    return {**benchmark, **(benchmark.get("latency") or {})}
+
+
 def results(proc: subprocess.CompletedProcess) -> dict:
     """The run's results.json (the folder named on its `Results:` line)."""
     return json.loads((results_dir(proc) / "results.json").read_text())
@@ -189,7 +204,7 @@ def results(proc: subprocess.CompletedProcess) -> dict:
 def records(proc: subprocess.CompletedProcess) -> dict[str, dict]:
     """build name -> the record of its (selected) invocation in the run's results.json."""
     return {inv["build_name"]: inv for script in results(proc)["scripts"] for m in script.get("models") or []
-            for inv in m["invocations"] if inv.get("selected")}
+            for inv in m["invocations"] if inv.get("status") not in ("analyzed", "not selected")}
 
 
 # ------------------------------------------------------------------------------------ processes and folders

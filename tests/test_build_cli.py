@@ -113,7 +113,7 @@ def test_failed_export_is_one_line_and_the_rest_carries_on(benchit, cache_dir):
     no_chatter(proc)
     lines = [line.strip() for line in proc.stdout.splitlines() if "export_pytorch failed" in line]
     assert len(lines) == 1
-    match = re.fullmatch(r"Status:\s+export_pytorch failed: (.+); log: (\S+)", lines[0])
+    match = re.fullmatch(r"Status:\s+export_pytorch failed: (.+) \(log: (\S+)\)", lines[0])
     assert match and "linalg_svd" in match.group(1), lines[0]
     assert "Traceback" in Path(match.group(2)).read_text()
     assert "Model successfully benchmarked" in proc.stdout  # the other model of the script

@@ -74,7 +74,7 @@ def test_stats_prints_state_and_stats_as_yaml(benchit, cache):
     assert data["config"]["sequence"] == ["export_pytorch", "optimize_onnx", "fp16_conversion", "set_success"]
     # what the build's files hold, read here with PyYAML: the state, then its stats under `stats`
     assert {k: v for k, v in data.items() if k != "stats"} == state(cache, HELLO)
-    assert data["stats"] == stats(cache, HELLO) and data["stats"]["benchmarks"]["x86/ort"]["mean_ms"] > 0
+    assert data["stats"] == stats(cache, HELLO) and data["stats"]["benchmarks"]["x86/ort"]["latency"]["mean_ms"] > 0
     assert proc.stderr == ""
 
 
@@ -121,7 +121,7 @@ def test_clean_removes_what_lean_cache_removes_and_keeps_results(benchit, cache)
     after = state(cache, HELLO)
     assert after["lean"] is True and sorted(after["lean_deleted"]) == sorted(heavy)
     assert all((build / a).exists() for a in after["artifacts"]), "the state claims a deleted file"
-    assert stats(cache, HELLO)["benchmarks"]["x86/ort"]["mean_ms"] > 0
+    assert stats(cache, HELLO)["benchmarks"]["x86/ort"]["latency"]["mean_ms"] > 0
     proc = benchit("cache", "clean", "--all", check=True)
     assert "3 builds cleaned" in proc.stdout
     assert not any((build_dir(cache, n) / "onnx").exists() for n in HELLO_BUILDS)
@@ -195,8 +195,9 @@ def test_one_bad_name_among_good_ones_changes_nothing(benchit, cache):
 
 def test_a_build_in_use_is_not_deleted(benchit, cache):
     from benchit.cache.files import build_lock  # what a running build holds
+    from benchit.cache.layout import Build
 
-    with build_lock(build_dir(cache, HELLO)):
+    with build_lock(Build(cache, HELLO, build_dir(cache, HELLO).name)):
         proc = benchit("cache", "delete", HELLO)
         assert proc.returncode == 1
         assert "another benchit process" in proc.stderr

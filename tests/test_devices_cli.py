@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from helpers import EXAMPLES, HELLO, QUICK, needs_no_gpu, records, state_file, stats
+from helpers import EXAMPLES, HELLO, QUICK, benchmarks, figures, needs_no_gpu, records, state_file, stats
 
 pytestmark = pytest.mark.slow
 
@@ -45,15 +45,17 @@ def test_multirun_over_devices_still_runs_the_x86_job(benchit, hello_cache, cach
 
 def test_every_field_is_recorded_with_the_result(benchit, hello_cache, cache_dir):
     proc = benchit("input=hello_world", *QUICK, check=True)
-    entry = _stats(cache_dir)["benchmarks"]["x86/ort"]
-    assert entry["mean_ms"] == records(proc)[HELLO]["benchmark"]["mean_ms"], "the stats hold another measurement"
+    entry = figures(_stats(cache_dir)["benchmarks"]["x86/ort"])
+    assert entry["mean_ms"] == figures(records(proc)[HELLO]["benchmark"])["mean_ms"], "the stats hold another one"
     for key in ("device", "device_name", "runtime", "runtime_version", "provider", "providers", "threads",
                 "threads_setting", "input_dtypes", "iterations", "mean_ms", "median_ms", "p90_ms", "p99_ms",
                 "min_ms", "max_ms", "std_ms", "cv", "robust_cv", "throughput_ips", "warmup_iterations",
-                "timer", "timer_overhead_ms", "unstable", "versions", "onnx_file", "timestamp"):
+                "timer", "timer_overhead_ms", "unstable", "unstable_reason", "load_ms", "first_call_ms", "memory",
+                "validation", "session_options", "versions", "onnx_file", "timestamp"):
         assert key in entry, key
+    assert entry["validation"]["ok"] and entry["memory"]["peak_rss_total_mb"] > 0
     assert entry["provider"] == "CPUExecutionProvider" and entry["runtime"] == "ort"
-    from benchit.devices.x86 import cpu_name
+    from benchit.system.environment import cpu_name
 
     assert entry["device_name"] == cpu_name()
     # the default sequence ends in float16: the inputs were cast to what the built model declares
@@ -65,7 +67,7 @@ def test_measurement_parameters_are_overridable(benchit, hello_cache, cache_dir)
     benchit("input=hello_world", "device.measurement.min_iterations=7", "device.measurement.min_seconds=0",
             "device.measurement.warmup_iterations=3", "device.measurement.warmup_seconds=0",
             "device.threads=1", check=True)
-    entry = _stats(cache_dir)["benchmarks"]["x86/ort"]
+    entry = figures(_stats(cache_dir)["benchmarks"]["x86/ort"])
     assert entry["iterations"] == 7 and entry["warmup_iterations"] == 3
     assert entry["threads"] == 1 and entry["threads_setting"] == "config"
 
@@ -89,20 +91,21 @@ def test_a_pytorch_eager_result_on_a_cold_cache_is_a_result_not_a_broken_build(b
     assert "broken" not in report.stdout + report.stderr, report.stdout + report.stderr
     (row,) = list(csv.DictReader((tmp_path / "r.csv").open()))
     assert (row["build_name"], row["runtime"], row["status"]) == (HELLO, "torch", "benchmarked")
-    torch_result = _stats(cache_dir)["benchmarks"]["x86/torch"]
+    torch_result = benchmarks(cache_dir)["x86/torch"]
     benchit("input=hello_world", *QUICK, check=True)  # now built and measured with ONNX Runtime
     assert state_file(cache_dir).exists()
-    results = _stats(cache_dir)["benchmarks"]
+    results = benchmarks(cache_dir)
     assert set(results) == {"x86/ort", "x86/torch"} and results["x86/torch"] == torch_result
 
 
 def test_sweep_over_runtimes(benchit, hello_cache, cache_dir):
     benchit("-m", "input=hello_world", "device.runtime=ort,torch", *QUICK, check=True)
-    assert set(_stats(cache_dir)["benchmarks"]) == {"x86/ort", "x86/torch"}
+    assert set(benchmarks(cache_dir)) == {"x86/ort", "x86/torch"}
 
 
 def test_a_runtime_the_device_lacks_is_one_line(benchit, cache_dir):
     proc = benchit("input=hello_world", "device.runtime=trt")
     assert proc.returncode != 0
-    assert "device=x86: device x86 has no runtime 'trt' (available: ort, torch)" in proc.stderr
+    assert ("device=x86: device x86 has no runtime 'trt' (available: ort, torch, torch_compile, openvino)"
+            in proc.stderr)
     assert "Models discovered" not in proc.stdout

@@ -40,7 +40,7 @@ def _check_hello_world_cache(cache_dir):
     for path in onnx_files:
         ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     assert (build / "inputs.npz").exists()
-    assert read_stats(cache_dir)["benchmarks"]["x86/ort"]["mean_ms"] > 0
+    assert read_stats(cache_dir)["benchmarks"]["x86/ort"]["latency"]["mean_ms"] > 0
 
 
 def test_hello_world_hydra_form(benchit, cache_dir):
@@ -64,7 +64,7 @@ def test_hello_world_hydra_form(benchit, cache_dir):
     _check_hello_world_cache(cache_dir)
     results_dir = re.search(r"Results: (\S+)", out).group(1)
     results = json.loads(open(f"{results_dir}/results.json").read())
-    assert results["scripts"][0]["status"] == "ok"
+    assert results["scripts"][0]["status"] == "benchmarked"
 
 
 def test_no_arguments_runs_the_default_config(benchit, hello_cache):
@@ -105,7 +105,7 @@ def test_multirun_over_sequences_records_two_jobs(benchit, hello_cache, cache_di
     sequences = []
     for job in jobs:
         results = json.loads((job / "results.json").read_text())
-        assert results["scripts"][0]["status"] == "ok"
+        assert results["scripts"][0]["status"] == "benchmarked"
         sequences.append(results["config"]["sequence"]["name"])
     assert sequences == ["default", "export_only"]
     assert proc.stdout.count("Model successfully benchmarked") == 2

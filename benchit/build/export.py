@@ -17,14 +17,14 @@ from typing import ClassVar
 from benchit.build.onnx_files import (EXTERNAL_DATA_BYTES, has_external_data, initializer_bytes,
                                       remove_file_and_data, save_onnx)
 from benchit.build.stage import BuildContext, Stage
-from benchit.errors import root_cause
+from benchit.errors import Summary, root_cause
 from benchit.tensors import flatten_arrays
 
 EXPORTERS = ("auto", "dynamo", "torchscript", "tf2onnx", "keras")
 
 
-class ExportError(Exception):
-    """No exporter could write the model."""
+class ExportError(Summary):
+    """No exporter could write the model (the message names each exporter's reason)."""
 
 
 @dataclass

@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from benchit.cache.layout import DEFAULT_CACHE_DIR, config_ids, list_models, resolve_cache_dir
+from benchit.cache.layout import DEFAULT_CACHE_DIR, STATE_VERSION, config_ids, list_models, resolve_cache_dir
 from benchit.cache.names import NamedBuilds, UnsafeBuildName, find_builds
 from benchit.commands.parser import OneLineParser, UsageError
 
@@ -95,11 +95,9 @@ def _resolve_all(cache_dir: Path, names: list[str], changes: bool = True) -> lis
         try:
             found.append(find_builds(cache_dir, name))
         except UnsafeBuildName as error:
-            _error(f"refused: {error}" if changes else str(error))
+            _error(f"refused: {error}; nothing was changed" if changes else str(error))
             refused = True
     if refused:
-        if changes:
-            _error("nothing was changed")
         return None
     return found
 
@@ -122,7 +120,12 @@ def _stats(ns, cache_dir: Path, shown: str) -> int:
         print(f"Info: The state of build {named.name} in cache {shown} is:")
         try:
             state = read_data(build.state_path)
-            build.load_state()  # typed: says why when it is not a state this benchit reads
+            version = state.get("state_version", 1) if isinstance(state, dict) else None
+            if isinstance(version, int) and version > STATE_VERSION:  # show what it holds, as it is
+                print(f"Warning: {build.id} was written by a newer benchit (state_version {version}); upgrade "
+                      "benchit to read it fully", file=sys.stderr)
+            else:
+                build.load_state()  # typed: says why when it is not a state this benchit reads
         except FileNotFoundError:
             print(f"Warning: {build.id} has no state file: the build is broken (delete it)", file=sys.stderr)
             code = 1
@@ -165,7 +168,7 @@ def _damage(build) -> str | None:
         state = build.load_state()
     except Exception:  # noqa: BLE001 - reported above
         return None
-    if not state.build_status.usable or state.lean:
+    if not state.build_status.usable or state.lean or not state.onnx_file:  # a framework build holds no file
         return None
     return damaged_file(build, state)
 

@@ -3,7 +3,9 @@
 Built only from the files each job leaves (`<job>/results.json`, a JobRecord, and `<job>/.hydra/overrides.yaml`),
 so `benchit report SWEEP_DIR` rebuilds it at any time, also for a sweep that was interrupted. Every row has
 its own status and error line: a job that benchmarked two models and failed a third has three rows; a job that
-could not start, or left no results, has one row saying so.
+could not start, or left no results, has one row saying so. Where a cluster launcher recorded the jobs it
+submitted (`jobs.json`, runner/cluster.py), a job that never got a folder (cancelled before it started, refused
+by sbatch, lost) is a row too, and a failed job's line names its cluster log.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from benchit.cache.files import read_json, read_yaml
 from benchit.data import from_data
 from benchit.records import JobRecord, ScriptRecord, Status
 from benchit.report.rows import labels_text, shapes_text
+from benchit.runner.cluster import expected_job_dirs
 
 SUMMARY_NAME = "summary.csv"
 SUMMARY_COLUMNS = [
@@ -38,6 +41,7 @@ class SweepScan:
     warnings: list[str] = field(default_factory=list)
     jobs: int = 0
     failed_jobs: int = 0
+    job_logs: dict[str, str] = field(default_factory=dict)  # job -> its cluster log (Slurm's .submitit/<id>/...)
 
 
 def job_dirs(sweep_dir: Path) -> list[Path]:
@@ -73,17 +77,56 @@ def _first_line(text: Any) -> str:
 
 def scan_sweep(sweep_dir: Path) -> SweepScan:
     scan = SweepScan()
-    for job_dir in job_dirs(sweep_dir):
+    launched = expected_job_dirs(sweep_dir)
+    found = job_dirs(sweep_dir)
+    for job_dir in found:
         scan.jobs += 1
-        rows = job_rows(sweep_dir, job_dir, scan.warnings)
+        rows = job_rows(sweep_dir, job_dir, scan.warnings, launched.get(job_dir.name))
         if any(Status(r["status"]).is_failure for r in rows if r["status"] in Status._value2member_map_):
             scan.failed_jobs += 1
         scan.rows.extend(rows)
+    names = {p.name for p in found}
+    for name, entry in launched.items():
+        if name not in names:  # submitted, but it never wrote its folder
+            scan.jobs += 1
+            scan.failed_jobs += 1
+            scan.rows.append(launched_row(sweep_dir, name, entry))
+    scan.rows.sort(key=lambda r: _job_order(str(r.get("job", ""))))
+    scan.job_logs = {name: _cluster_log(entry) for name, entry in launched.items() if _cluster_log(entry)}
     return scan
 
 
-def job_rows(sweep_dir: Path, job_dir: Path, warnings: list[str]) -> list[dict[str, Any]]:
-    base = {"job": job_dir.name if job_dir != sweep_dir else "", "overrides": " ".join(_overrides(job_dir)),
+def _job_order(name: str) -> tuple:
+    return (0, int(name), "") if name.isdigit() else (1, 0, name)
+
+
+def missing_launched_jobs(sweep_dir: Path) -> list[str]:
+    """Jobs a cluster launcher submitted (jobs.json) that have no folder with results.json or .hydra/."""
+    have = {p.name for p in job_dirs(sweep_dir)} if Path(sweep_dir).is_dir() else set()
+    return [name for name in expected_job_dirs(sweep_dir) if name not in have]
+
+
+def _cluster_log(entry: dict) -> str:
+    """The job's cluster log that exists: the one it writes its tree to (stdout) first."""
+    logs = [str(p) for p in entry.get("logs") or []]
+    return next((p for p in logs if os.path.isfile(p)), "")
+
+
+def launched_row(sweep_dir: Path, name: str, entry: dict) -> dict[str, Any]:
+    """The row of a job a cluster launcher submitted that never wrote its folder."""
+    status = str(entry.get("status") or Status.MISSING.value)
+    if status not in Status._value2member_map_:
+        status = Status.FAILED.value
+    cluster = f" (cluster job {entry['id']})" if entry.get("id") else ""
+    error = _first_line(entry.get("error")) or (f"no folder: the job never started{cluster}: cancelled before "
+                                                 "it ran, still queued, or lost by the cluster")
+    return {"job": name, "overrides": " ".join(str(o) for o in entry.get("overrides") or []), "status": status,
+            "error": error, "log": _cluster_log(entry), "job_dir": str(Path(sweep_dir) / name)}
+
+
+def job_rows(sweep_dir: Path, job_dir: Path, warnings: list[str], launched: dict | None = None) -> list[dict[str, Any]]:
+    overrides = _overrides(job_dir) or [str(o) for o in (launched or {}).get("overrides") or []]
+    base = {"job": job_dir.name if job_dir != sweep_dir else "", "overrides": " ".join(overrides),
             "job_dir": str(job_dir)}
     results_path = job_dir / "results.json"
     if not results_path.is_file():
@@ -99,9 +142,9 @@ def job_rows(sweep_dir: Path, job_dir: Path, warnings: list[str]) -> list[dict[s
                 runtime=(config.get("device") or {}).get("runtime", ""),
                 sequence=(config.get("sequence") or {}).get("name", ""), mode=config.get("mode", ""))
     rows = [row for n, script in enumerate(job.scripts, 1) for row in script_rows(base, job_dir, script)]
-    if job.status is Status.INTERRUPTED:
-        rows.append({**base, "status": Status.INTERRUPTED.value,
-                     "error": f"the job was interrupted after {len(job.scripts)} script(s)"})
+    if job.status in (Status.INTERRUPTED, Status.CANCELLED) and rows:  # the job's end, after its scripts' rows
+        rows.append({**base, "status": job.status.value, "error": _first_line(job.error)
+                     or f"the job was interrupted after {len(job.scripts)} script(s)"})
     if not rows:
         rows.append({**base, "status": job.status.value if job.status.is_failure else Status.NO_MODELS.value,
                      "error": _first_line(job.error) or "the job ran no script"})
@@ -175,18 +218,23 @@ def variant_labels(rows: list[dict[str, Any]]) -> dict[str, str]:
 MAX_FAILURE_LINES = 20
 
 
-def failure_lines(rows: list[dict]) -> list[str]:
-    """One line per failed job x script x model: where, why, and the log that says more."""
+def failure_lines(rows: list[dict], job_logs: dict[str, str] | None = None) -> list[str]:
+    """One line per failed job x script x model: where, why, and the log that says more (a cluster job's own
+    log too, from `job_logs`: job -> path)."""
     from benchit.records import Status
 
     failures = [r for r in rows if r.get("status") in Status._value2member_map_ and Status(r["status"]).is_failure]
     variants = variant_labels(rows)
+    job_logs = job_logs or {}
     lines = []
     for row in failures[:MAX_FAILURE_LINES]:
         what = row.get("build_name") or (row.get("script") or "").rsplit("/", 1)[-1]
         job = f"job {row.get('job')} ({variants.get(str(row.get('job', '')), '')})"
         stage = f" at {row['failed_stage']}" if row.get("failed_stage") else ""
         where = f"log: {row['log']}" if row.get("log") else f"job folder: {row.get('job_dir')}"
+        cluster_log = job_logs.get(str(row.get("job", "")), "")
+        if cluster_log and cluster_log != row.get("log"):
+            where += f"; job log: {cluster_log}"
         lines.append(f"  {job}: {what + ': ' if what else ''}{row.get('status')}{stage}: {row.get('error') or ''}"
                      + (f" ({where})" if where not in str(row.get("error")) else ""))
     if len(failures) > MAX_FAILURE_LINES:

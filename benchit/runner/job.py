@@ -35,14 +35,18 @@ def check_before_work(config: BenchitConfig) -> list[Path]:
             raise RunError(problem)
     if config.mode is Mode.benchmark:
         check_device(config)
-    cache_dir = resolve_cache_dir(config.cache.dir)
+    check_cache_dir(config)
+    return scripts
+
+
+def check_cache_dir(config: BenchitConfig) -> None:
+    """The cache exists or can be made (a full disk or a read-only cache still fails later, with its line)."""
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        resolve_cache_dir(config.cache.dir).mkdir(parents=True, exist_ok=True)
     except OSError as error:
         from benchit.errors import explain_os_error
 
         raise RunError(f"cache.dir={config.cache.dir}: {explain_os_error(error)}") from None
-    return scripts
 
 
 def check_device(config: BenchitConfig) -> None:
@@ -51,7 +55,7 @@ def check_device(config: BenchitConfig) -> None:
 
     try:
         device_from_config(config.device).check_available()
-    except DeviceUnavailable as error:
+    except (DeviceUnavailable, ValueError) as error:
         raise RunError(f"device={config.device.name}: {error}") from None
     except Exception as error:  # noqa: BLE001 - a device class that cannot even be made: one line too
         raise RunError(f"device={config.device.name}: {root_cause(error)}") from None

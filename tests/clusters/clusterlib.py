@@ -378,9 +378,14 @@ class SlurmCluster(_Cluster):
         out = _quiet(["squeue", "-h", "-r", "-o", "%i|%T"], self.env()).stdout
         return [tuple(line.split("|", 1)) for line in out.splitlines() if "|" in line]
 
-    def accounting(self) -> dict[str, str]:
-        """Job id -> state from `sacct` (allocations only, array tasks one by one)."""
-        out = _quiet(["sacct", "-n", "-X", "-P", "-a", "-S", "2000-01-01", "-o", "JobID,State"], self.env()).stdout
+    def accounting(self, jobs: list[str] | None = None) -> dict[str, str]:
+        """Job id -> state from `sacct` (allocations only, array tasks one by one).
+
+        Name the `jobs` to see an array task cancelled while it waited for its turn (array_parallelism): it never
+        became eligible, and sacct's time window (-S) leaves such a job out unless asked for it with -j.
+        """
+        which = ["-j", ",".join(jobs)] if jobs else ["-S", "2000-01-01"]
+        out = _quiet(["sacct", "-n", "-X", "-P", "-a", *which, "-o", "JobID,State"], self.env()).stdout
         states = {}
         for line in out.splitlines():
             if "|" in line:

@@ -145,9 +145,16 @@ def test_jobs_cancelled_running_and_pending_exit_1_and_are_in_the_summary(slurm,
     console = proc.stdout + proc.stderr
     assert proc.returncode == 1, show(proc)
     assert "Traceback" not in console and "see benchit --help" not in console, show(proc)
-    accounting = slurm.accounting()
-    assert accounting.get(running, "").startswith("CANCELLED") and accounting.get(pending, "").startswith(
-        "CANCELLED"), accounting
+    # By id (sacct's time window hides a task cancelled before it was eligible); slurmdbd records asynchronously.
+    deadline = time.monotonic() + 30
+    while True:
+        accounting = slurm.accounting([running, pending])
+        cancelled = all(accounting.get(job, "").startswith("CANCELLED") for job in (running, pending))
+        if cancelled or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert cancelled, (accounting, slurm.run("sacct", "-a", "-X", "-P", "-j", f"{running},{pending}",
+                                             "-o", "JobID,JobIDRaw,State,Eligible,Start,End", check=False).stdout)
     rows = summary_rows(sweep_dir(cache_dir))
     by_job = {row["job"]: row for row in rows}
     assert sorted(by_job) == ["0", "1"], f"both cancelled jobs are in summary.csv: {rows}"
