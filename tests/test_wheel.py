@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -34,9 +35,15 @@ def test_wheel_ships_configs_and_examples(wheel):
 
 def test_installed_wheel_runs_hello_world_from_another_directory(wheel, tmp_path):
     venv = tmp_path / "venv"
-    # The venv sees the already-installed dependencies (torch, onnxruntime, ...) but gets its own benchit.
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
+    # The venv sees the dependencies installed here (torch, onnxruntime, ...: this interpreter's site-packages, a
+    # venv's too, which --system-site-packages would miss) after its own, so it gets its own benchit. A path in a
+    # .pth is only added: the .pth files there (this checkout's editable install) are not run.
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    here = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(site) / "benchit_test_dependencies.pth").write_text("\n".join(sorted(here)) + "\n")
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(wheel)],
                    check=True, capture_output=True)
     elsewhere = tmp_path / "elsewhere"
