@@ -6,7 +6,10 @@ plugin's code on the Ray workers. What benchit adds on the submitting side:
 - `ray.init.address` null means a private local Ray for this sweep (`address="local"`), so the documented local
   recipe works where a Ray cluster runs, or where a killed one left /tmp/ray/ray_current_cluster;
 - with an address (`auto`, `HOST:PORT`, `ray://...`) it attaches, and passes none of num_cpus, num_gpus and
-  object_store_memory (Ray refuses them when attaching; the plugin sets object_store_memory itself);
+  object_store_memory (Ray refuses them when attaching; the plugin sets object_store_memory itself); where this
+  machine has a Ray token (~/.ray/auth_token, which a local `ray.init` writes, or RAY_AUTH_TOKEN[_PATH]) and
+  RAY_AUTH_MODE is not set, it attaches in token mode, as `ray start` does (a head started where the token is
+  requires it; one without token authentication accepts it too);
 - each job gets the submitter's cache folder (`cache.dir` resolved here, absolute): a Ray worker has the head's
   environment and working directory, so BENCHIT_CACHE_DIR or a relative cache.dir would otherwise point
   elsewhere (and the sweep would report 0 jobs);
@@ -16,6 +19,7 @@ plugin's code on the Ray workers. What benchit adds on the submitting side:
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Optional, Sequence
@@ -44,6 +48,27 @@ def ray_init_args(init: dict) -> dict:
     return args
 
 
+def use_token_if_available() -> bool:
+    """RAY_AUTH_MODE=token for this process when it is unset and a Ray token exists here (Ray's own rule for
+    `ray start`, which Ray does not apply to a client attaching)."""
+    if os.environ.get("RAY_AUTH_MODE") is not None:
+        return os.environ["RAY_AUTH_MODE"].lower() == "token"
+    try:
+        from ray._raylet import AuthenticationTokenLoader, Config
+    except ImportError:  # a Ray without token authentication
+        return False
+    try:
+        if not AuthenticationTokenLoader.instance().has_token(ignore_auth_mode=True):
+            return False
+        os.environ["RAY_AUTH_MODE"] = "token"
+        Config.initialize("")  # Ray caches its config: let this process see the mode too
+    except Exception as error:  # noqa: BLE001 - Ray's private API moved: attach as Ray would by itself
+        log.debug(f"Ray token check failed: {error}")
+        return False
+    log.info("Attaching with Ray token authentication (RAY_AUTH_MODE=token: this machine has a Ray token)")
+    return True
+
+
 class BenchitRayLauncher(Launcher):
     def __init__(self, ray: Any = None) -> None:
         self.ray_cfg = ray
@@ -66,6 +91,8 @@ class BenchitRayLauncher(Launcher):
         cfg = OmegaConf.to_container(self.ray_cfg, resolve=True) if OmegaConf.is_config(self.ray_cfg) \
             else dict(self.ray_cfg or {})
         ray_cfg = OmegaConf.create({"init": ray_init_args(cfg.get("init") or {}), "remote": cfg.get("remote") or {}})
+        if ray_cfg.init.address != "local":
+            use_token_if_available()
         cache_dir = str(self.config.cache.dir)
         pinned = [pin_cache_dir(list(o), cache_dir) for o in job_overrides]
         sweep_dir = Path(str(self.config.hydra.sweep.dir))

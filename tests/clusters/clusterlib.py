@@ -417,14 +417,24 @@ class SlurmCluster(_Cluster):
 
 
 class RayCluster(_Cluster):
-    """`ray start --head --block` with a private temp dir and port; stopped by SIGTERM to its recorded PID."""
+    """`ray start --head --block` with a private temp dir and port; stopped by SIGTERM to its recorded PID.
+
+    Its token authentication is chosen here, never by the machine: Ray 2.60 turns it on for `ray start --head`
+    whenever a token exists (~/.ray/auth_token, which any local `ray.init()` writes, or RAY_AUTH_TOKEN[_PATH]),
+    and `ray status` sends the token only in token mode. The head gets `env`'s RAY_AUTH_MODE (default `disabled`:
+    what `ray start --head` does on a clean machine; it accepts clients in token mode too) and the readiness probe
+    the same environment, so the head comes up alike on a clean machine and on one that has a token.
+    """
 
     CURRENT = Path(tempfile.gettempdir()) / "ray" / "ray_current_cluster"
+    PROBE_S = 30  # one `ray status` (it imports Ray: seconds on a loaded 2-core machine)
 
-    def __init__(self, root: Path, num_cpus: int = 2, ray: str | None = None) -> None:
+    def __init__(self, root: Path, num_cpus: int = 2, ray: str | None = None, env: dict | None = None) -> None:
         self.root = Path(root)
         self.num_cpus = num_cpus
         self.ray = ray or shutil.which("ray") or "ray"
+        # for the head and its probe only: RAY_AUTH_MODE (disabled unless given), RAY_AUTH_TOKEN_PATH=...
+        self.extra_env = {"RAY_AUTH_MODE": "disabled", **(env or {})}
         self.daemon: Daemon | None = None
         self.timings = Timings()
         self.address = ""
@@ -442,19 +452,31 @@ class RayCluster(_Cluster):
         # Ray's sockets live in its temp dir, and a Unix socket path has ~107 bytes: keep it short.
         self.temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))
         (port,) = free_ports(1)
-        self.address = f"127.0.0.1:{port}"
+        self.address = f"127.0.0.1:{port}"  # Ray prints the node's own IP instead (192.0.2.2 here): the same node
         self._stale = self.CURRENT.read_bytes() if self.CURRENT.exists() else None
+        head_env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", **self.extra_env}
         self.daemon = start_daemon("ray-head", [
             self.ray, "start", "--head", "--block", f"--num-cpus={self.num_cpus}", "--num-gpus=0",
             "--include-dashboard=false", f"--temp-dir={self.temp}", f"--port={port}",
-            "--node-ip-address=127.0.0.1", "--disable-usage-stats"], self.root,
-            {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
+            "--node-ip-address=127.0.0.1", "--disable-usage-stats"], self.root, head_env)
+        last = {"output": ""}
 
         def ready():
-            probe = _quiet([self.ray, "status", f"--address={self.address}"], os.environ, 20)
+            probe = _quiet([self.ray, "status", f"--address={self.address}"], head_env, self.PROBE_S)
+            lines = (probe.stdout + probe.stderr).strip().splitlines()
+            errors = [line for line in lines if "Error" in line]
+            last["output"] = (errors[-1] if errors else "\n".join(lines[-5:])) + \
+                (f" (timed out after {self.PROBE_S} s)" if probe.returncode == 124 else "")
+            if any("InvalidAuthToken" in line or "no authentication token was found" in line for line in lines):
+                # the head and its probe disagree on authentication: waiting longer cannot help
+                raise ClusterError(f"the Ray head refused `ray status` (RAY_AUTH_MODE={head_env['RAY_AUTH_MODE']})")
             return probe.returncode == 0
 
-        wait_until(ready, "the Ray head to answer (ray status)", 120, interval=0.5, daemon=self.daemon)
+        try:
+            wait_until(ready, "the Ray head to answer (ray status)", 120, interval=0.5, daemon=self.daemon)
+        except ClusterError as error:
+            raise ClusterError(f"{error}\nthe last `ray status --address={self.address}` said: "
+                               f"{last['output'][-1500:] or '(nothing)'}") from None
         self.timings.up_s = time.perf_counter() - start
         return self
 

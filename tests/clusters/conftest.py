@@ -128,10 +128,12 @@ def on_slurm(slurm, work, cache_dir):
 def on_ray(ray_head, work, cache_dir):
     """Run `benchit ARGS...` in `work`, with BENCHIT_CACHE_DIR=cache_dir, beside the module's Ray head."""
 
-    def run(*args: str, timeout: float = 600, env: dict | None = None):
-        return subprocess.run([sys.executable, "-m", "benchit", *args], cwd=work,
-                              env=_env(cache_dir, ray_head.env(), env), capture_output=True, text=True,
-                              timeout=timeout)
+    def run(*args: str, timeout: float = 600, env: dict | None = None, unset: list[str] = ()):
+        full_env = _env(cache_dir, ray_head.env(), env)
+        for name in unset:
+            full_env.pop(name, None)
+        return subprocess.run([sys.executable, "-m", "benchit", *args], cwd=work, env=full_env, capture_output=True,
+                              text=True, timeout=timeout)
 
     return run
 

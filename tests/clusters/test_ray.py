@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
+import uuid
 from pathlib import Path
 
 import pytest
 
-from clusterlib import free_ports
+from clusterlib import RayCluster, free_ports
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900)]
 
@@ -63,9 +64,29 @@ def test_two_inputs_by_two_sequences_on_the_running_head_with_address_auto(ray_h
     assert len(rows) == 6 and all(row["status"] == "benchmarked" and row["mean_ms"] for row in rows), rows
 
 
-def test_a_sweep_attaches_to_the_head_by_its_address(ray_head, on_ray, cache_dir):
+def test_a_sweep_attaches_to_the_head_by_its_address_and_writes_where_the_submitter_said(ray_head, on_ray,
+                                                                                        cache_dir):
+    """By its address; and BENCHIT_CACHE_DIR is the submitter's: the head's workers do not have it in their
+    environment. (One sweep for both: each costs a Ray job on a 2-core machine.)"""
     proc = on_ray(*RAY, f"hydra.launcher.ray.init.address={ray_head.address}", "input=hello_world", "mode=build",
                   "sequence=export_only")
+    assert proc.returncode == 0, show(proc)
+    jobs = job_results(sweep_dir(cache_dir))
+    assert sorted(jobs) == ["0"] and jobs["0"]["status"] == "ok", \
+        f"the job's results are not in the submitter's BENCHIT_CACHE_DIR ({cache_dir}):\n{show(proc)}"
+    assert (cache_dir / "hello_world_479b1332").is_dir(), f"the build is not in {cache_dir}"
+
+
+def test_a_sweep_attaches_to_a_head_with_token_authentication(ray_head, tmp_path, on_ray, cache_dir):
+    """A head that requires Ray's token (as one started where ~/.ray/auth_token exists): the submitter has the
+    token (here RAY_AUTH_TOKEN_PATH, elsewhere ~/.ray/auth_token) and sets nothing else, no RAY_AUTH_MODE."""
+    token = tmp_path / "auth_token"
+    token.write_text(uuid.uuid4().hex + uuid.uuid4().hex)
+    with RayCluster(tmp_path / "token-head", ray=ray_head.ray,
+                    env={"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}) as head:
+        env = {"RAY_AUTH_TOKEN_PATH": str(token)}
+        proc = on_ray(*RAY, f"hydra.launcher.ray.init.address={head.address}", "input=hello_world", "mode=build",
+                      "sequence=export_only", env=env, unset=["RAY_AUTH_MODE"])
     assert proc.returncode == 0, show(proc)
     jobs = job_results(sweep_dir(cache_dir))
     assert sorted(jobs) == ["0"] and jobs["0"]["status"] == "ok", jobs
@@ -84,17 +105,6 @@ def test_the_documented_local_recipe_works_beside_another_cluster(ray_head, ray_
 
 
 # ---------------------------------------------------------------- what a job inherits
-def test_a_ray_job_writes_where_the_submitter_said_benchit_cache_dir(ray_head, on_ray, cache_dir):
-    """BENCHIT_CACHE_DIR is the submitter's: the head's workers do not have it in their environment."""
-    proc = on_ray(*RAY, f"hydra.launcher.ray.init.address={ray_head.address}", "input=hello_world", "mode=build",
-                  "sequence=export_only")
-    assert proc.returncode == 0, show(proc)
-    jobs = job_results(sweep_dir(cache_dir))
-    assert sorted(jobs) == ["0"] and jobs["0"]["status"] == "ok", \
-        f"the job's results are not in the submitter's BENCHIT_CACHE_DIR ({cache_dir}):\n{show(proc)}"
-    assert (cache_dir / "hello_world_479b1332").is_dir(), f"the build is not in {cache_dir}"
-
-
 def test_a_relative_cache_dir_on_ray_is_the_submitters(ray_head, on_ray, work):
     proc = on_ray(*RAY, f"hydra.launcher.ray.init.address={ray_head.address}", "input=hello_world", "mode=build",
                   "sequence=export_only", "cache.dir=relcache")
