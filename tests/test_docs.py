@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -269,3 +270,45 @@ def test_documented_command_runs(doc, index, command, pages):
             found = _find(shown, key)
             assert found is not _MISSING, f"{doc}: `{command}` shows no {key}\n{proc.stdout[-3000:]}"
             assert value is _ANY or found == value, f"{doc}: `{command}` shows {key}: {found}, not {value}"
+
+
+# ------------------------------------------------------------------------------------ the Python blocks
+_PYTHON = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+_FILE_HEADER = re.compile(r"^# ([\w./-]+\.(?:py|yaml))\s*$")
+
+
+def _python_blocks():
+    for doc in DOCS:
+        for index, block in enumerate(_PYTHON.findall(doc.read_text(encoding="utf-8"))):
+            yield pytest.param(doc.name, block, id=f"{doc.name}: python block {index + 1}")
+
+
+def _file_shown(block: str) -> Path | None:
+    """The repository file a block shows, when its first line names one (`# my_conf/my_stages.py`)."""
+    header = _FILE_HEADER.match(block.splitlines()[0]) if block.strip() else None
+    if not header:
+        return None
+    name = header.group(1)
+    found = [p for p in (REPO / name, REPO / "examples" / name, *(REPO / "examples").rglob(name)) if p.is_file()]
+    return found[0] if found else None
+
+
+def test_docs_have_python_blocks():
+    assert len(list(_python_blocks())) >= 5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("doc, block", list(_python_blocks()))
+def test_documented_python_runs(doc, block, tmp_path):
+    """Every Python block runs as pasted (in a folder with examples/, as a reader in the checkout has), or, when it
+    shows a file of the repository (`# my_conf/my_stages.py` as its first line), is that file's text."""
+    shown = _file_shown(block)
+    if shown is not None:
+        body = "\n".join(block.splitlines()[1:]).strip()
+        assert body in shown.read_text(encoding="utf-8"), f"{doc}: the block is not the text of {shown}"
+        return
+    shutil.copytree(REPO / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "block.py").write_text(block, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "block.py"], cwd=tmp_path, env=benchit_env(tmp_path / "cache"),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"{doc}: this block fails as pasted:\n{block}\n{proc.stderr[-3000:]}"

@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import (EXAMPLES, HELLO, HELLO_BUILDS, QUICK, build_names, copy_cache, require, state, state_file, stats,
-                     stats_file)
+from helpers import (EXAMPLES, HELLO, HELLO_BUILDS, QUICK, build_names, copy_cache, figures, require, state,
+                     state_file, stats, stats_file)
 
 REPORT_COLUMNS = [
     "model_name", "author", "model_class", "params", "hash", "license", "task", "x86_latency", "nvidia_latency",
@@ -48,7 +48,7 @@ def _report(benchit, *args, out: Path) -> tuple[subprocess.CompletedProcess, pd.
 def _check_row_against_the_build(row, cache: Path) -> None:
     """A benchmarked row says what the build's state and stats say (read here with PyYAML, not by benchit)."""
     name = row.build_name
-    built, measured = state(cache, name), stats(cache, name)["benchmarks"][f"{row.device}/{row.runtime}"]
+    built, measured = state(cache, name), figures(stats(cache, name)["benchmarks"][f"{row.device}/{row.runtime}"])
     for key in MEASURED:
         assert row[key] == pytest.approx(measured[key]), (name, key)
     assert row.device_name == measured["device_name"] and row.runtime_version == measured["runtime_version"]
@@ -87,7 +87,7 @@ def test_report_of_a_real_cache_smoke(benchit, hello_cache, tmp_path):
     assert (hello.model_name, hello.author, hello.task) == ("hello_world", "benchit", "example")  # its labels line
     assert hello.params == 55 and hello.hash == "479b1332" and hello.input_shapes == "x: (10,) float32"
     assert f"Info: Report written to {tmp_path / 'r.csv'}" in proc.stdout
-    assert re.search(r"build\s+device\s+runtime\s+sequence\s+mean ms", proc.stdout)
+    assert re.search(r"build\s+config\s+device\s+runtime\s+median ms\s+mean ms", proc.stdout)
     assert "3 rows (3 benchmarked)" in proc.stdout
 
 
@@ -103,7 +103,7 @@ def test_default_output_goes_to_the_cache_reports_folder(benchit, hello_cache):
 def test_empty_and_missing_caches(benchit, tmp_path):
     (tmp_path / "empty").mkdir()
     proc, df = _report(benchit, "--cache-dir", "empty", out=tmp_path / "r.csv")
-    assert len(df) == 0 and "model_name" in df.columns and "0 builds" in proc.stdout
+    assert len(df) == 0 and "model_name" in df.columns and "0 build configs" in proc.stdout
     proc = benchit("report", "--cache-dir", "nowhere")
     assert proc.returncode == 1 and "no cache at nowhere" in proc.stderr
 
@@ -131,7 +131,7 @@ def test_report_of_a_single_run_folder(benchit, hello_built, tmp_path):
                 for m in s["models"] for inv in m["invocations"]}
     assert sorted(df.index) == sorted(recorded) == HELLO_BUILDS
     for name, bench in recorded.items():
-        assert df.status[name] == "benchmarked" and df.mean_ms[name] == pytest.approx(bench["mean_ms"])
+        assert df.status[name] == "benchmarked" and df.mean_ms[name] == pytest.approx(figures(bench)["mean_ms"])
 
 
 def test_report_imports_nothing_heavy(hello_cache, hello_built, tmp_path):
@@ -259,9 +259,9 @@ def _binary_state(cache, name):
 BROKEN = {
     "malformed state": (_malformed_state, "not valid YAML"),
     "list state": (_list_state, "not a benchit state"),
-    "no state": (_no_state, "no {name}_state.yaml"),
+    "no state": (_no_state, "no state.yaml"),
     "future version": (_future, "newer benchit (state_version 7"),
-    "malformed stats": (_malformed_stats, "{name}_stats.yaml is not valid YAML"),
+    "malformed stats": (_malformed_stats, "stats.yaml is not valid YAML"),
     "odd benchmark": (_odd_benchmark, "not a mapping"),
     "binary state": (_binary_state, "not valid"),
 }
@@ -354,7 +354,7 @@ def test_report_sweep_rebuilds_the_summary(benchit, sweep_built, sweep):
     for model in recorded["scripts"][0]["models"]:
         (inv,) = model["invocations"]
         row = first.loc[inv["build_name"]]
-        assert row.status == "benchmarked" and row.mean_ms == pytest.approx(inv["benchmark"]["mean_ms"])
+        assert row.status == "benchmarked" and row.mean_ms == pytest.approx(figures(inv["benchmark"])["mean_ms"])
         assert row.hash == model["hash"] and row.params == model["params"]
         assert (row.model_name, row.author, row.task) == ("two_models", "benchit", "example")
         assert row.overrides == _overrides(sweep / "0") and row.sequence == "export_only"

@@ -141,8 +141,8 @@ def test_experiment_sweeps_what_it_says(benchit, experiment):
         job = dict(zip(params, values))
         config = benchit_api.compose_config([f"+experiment={experiment}", *(f"{k}={v}" for k, v in job.items())])
         for key, value in job.items():
-            assert config[key]["name"] == value, (job, key)
-        assert config["input"]["search_dir"] == str(EXAMPLES) and config["mode"] == "benchmark"
+            assert getattr(config, key).name == value, (job, key)
+        assert config.input.search_dir == str(EXAMPLES) and config.mode == Mode.benchmark
 
 
 # ---------------------------------------------------------------- end to end
