@@ -58,7 +58,7 @@ def _converter(kind: Any):
 
         def record(data, where):
             if not isinstance(data, dict):
-                raise RecordError(f"{where}: expected a mapping, found {type(data).__name__}")
+                raise RecordError(f"{where}: not a mapping (found {type(data).__name__})")
             values = {name: convert(data[name], where) for name, convert in fields if name in data}
             try:
                 return kind(**values)
@@ -71,7 +71,7 @@ def _converter(kind: Any):
 
         def items(data, where):
             if not isinstance(data, list):
-                raise RecordError(f"{where}: expected a list, found {type(data).__name__}")
+                raise RecordError(f"{where}: not a list (found {type(data).__name__})")
             return [convert_item(v, where) for v in data]
         return items
     if origin is dict or kind is dict:
@@ -80,7 +80,7 @@ def _converter(kind: Any):
 
         def mapping(data, where):
             if not isinstance(data, dict):
-                raise RecordError(f"{where}: expected a mapping, found {type(data).__name__}")
+                raise RecordError(f"{where}: not a mapping (found {type(data).__name__})")
             return {k: convert_value(v, where) for k, v in data.items()}
         return mapping
     if isinstance(kind, type) and issubclass(kind, enum.Enum):

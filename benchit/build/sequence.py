@@ -18,7 +18,7 @@ class SequenceConfig:
     name: str = "default"
     # Stage configs by key, in order (conf/sequence/default.yaml composes them from the `stage` group):
     # `sequence.stages.export.opset=18`. A list of stage configs is accepted too.
-    stages: Any = field(default_factory=dict)
+    stages: Any = None
     file: Optional[str] = None  # a Python file whose get_sequence() replaces `stages` (tutorial: --sequence-file)
     # Folders from which user stage modules (`_target_: my_stages.MyStage`) are imported; by default
     # every --config-dir, so a stage module can sit beside the YAML that names it.

@@ -75,10 +75,11 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def config_schema(stage_class: type) -> type:
+def config_schema(stage_class: type, target: str | None = None) -> type:
     """A dataclass for Hydra's ConfigStore: `_target_` naming the stage, then the stage's own fields."""
     hints = typing.get_type_hints(stage_class)
-    fields = [("_target_", str, field(default=f"{stage_class.__module__}.{stage_class.__qualname__}"))]
+    target = target or f"{stage_class.__module__}.{stage_class.__qualname__}"
+    fields = [("_target_", str, field(default=target))]
     for f in dataclasses.fields(stage_class):
         default = field(default_factory=f.default_factory) if f.default_factory is not dataclasses.MISSING \
             else field(default=f.default)

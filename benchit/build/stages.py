@@ -34,4 +34,5 @@ STAGE_CONFIGS = {"export": ExportModel, "optimize": OptimizeOnnx, "fp16": Conver
 
 def register_stage_configs(store) -> None:
     for name, stage_class in STAGE_CONFIGS.items():
-        store.store(group="stage", name=name, node=config_schema(stage_class))
+        # `_target_` by the name configs use: benchit.build.stages.ExportModel
+        store.store(group="stage", name=name, node=config_schema(stage_class, f"{__name__}.{stage_class.__name__}"))

@@ -119,9 +119,14 @@ class Build:
         from benchit.data import from_data
         from benchit.records import BuildState
 
+        from benchit.data import RecordError
+
         data = read_data(self.state_path)
         check_state_data(data, self.state_path.name)
-        return from_data(BuildState, data)
+        try:
+            return from_data(BuildState, data)
+        except RecordError as error:
+            raise ValueError(f"{self.state_path.name}: {error}") from None
 
     def load_stats(self):
         """The typed stats (records.BuildStats): empty when there are none yet."""
@@ -133,7 +138,12 @@ class Build:
         data = read_data(self.stats_path)
         if not isinstance(data, dict):
             raise ValueError(f"{self.stats_path.name} is not a benchit stats file")
-        return from_data(BuildStats, data)
+        from benchit.data import RecordError
+
+        try:
+            return from_data(BuildStats, data)
+        except RecordError as error:
+            raise ValueError(f"{self.stats_path.name}: {error}") from None
 
 
 def read_data(path: Path):
@@ -147,6 +157,8 @@ def read_data(path: Path):
     except yaml.YAMLError as error:  # malformed, or a tag that would construct a Python object
         lines = str(error).strip().splitlines()
         raise ValueError(f"{path.name} is not valid YAML ({lines[0] if lines else type(error).__name__})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path.name} is not valid YAML (not text)") from None
 
 
 def check_state_data(data, file_name: str) -> None:

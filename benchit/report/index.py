@@ -133,6 +133,7 @@ def scan(cache_dir: Path, use_index: bool = True) -> Scan:
             problem = damage(cache_dir / model / config, claimed)
             if problem:
                 rows = mark_damaged(rows, problem)
+                result.warnings.append(f"damaged build {key} in cache {cache_dir}: {problem}")
             rows = settle_running(Build(cache_dir, model, config), rows)
             result.rows.extend(rows)
             for row in rows:

@@ -173,8 +173,11 @@ def settle_running(build: Build, rows: list[dict[str, Any]]) -> list[dict[str, A
 
 
 def mark_damaged(rows: list[dict[str, Any]], problem: str) -> list[dict[str, Any]]:
-    """The rows of a build whose files are damaged: its numbers stay, its status says broken and why."""
-    return [{**row, "status": Status.BROKEN.value, "error": f"{problem}; the next run rebuilds it"} for row in rows]
+    """The rows of a build whose files are damaged: what it measured stays, and the error says what is wrong
+    (the next run rebuilds it)."""
+    text = f"{problem}; the next run rebuilds it"
+    return [{**row, "error": text, "warnings": "; ".join(w for w in (row.get("warnings"), text) if w)}
+            for row in rows]
 
 
 def _reason(error: Exception) -> str:
