@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Each module defines rows() -> list[harness.Row]. Add new benchmark modules here.
-MODULES = ["startup", "fidelity", "quiet", "cache_report", "corpus", "analysis_overhead", "build_reuse", "faults",
+MODULES = ["startup", "fidelity", "quiet", "cache_report", "corpus", "analysis_overhead", "build_reuse", "faults", "zoo",
            "clusters", "runtimes"]
 
 
