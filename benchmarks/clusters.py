@@ -43,16 +43,15 @@ def _ray_binary() -> str | None:
 
 
 def _ray_launcher(address: str) -> list[str]:
-    # Attaching to a running head needs object_store_memory=null (the plugin sets one) until benchit does it.
-    return ["hydra/launcher=ray", f"hydra.launcher.ray.init.address={address}",
-            "+hydra.launcher.ray.init.object_store_memory=null"]
+    # benchit's Ray launcher attaches without sizing the cluster (no object_store_memory): the documented command.
+    return ["hydra/launcher=ray_cluster", f"hydra.launcher.ray.init.address={address}"]
 
 
 def _sweep(work: Path, name: str, launcher: list[str], env: dict) -> tuple[float, bool]:
     """Wall time of the 4-job sweep on `launcher` (fresh cache), and whether it exited 0 with 4 results."""
     cache = work / f"cache-{name}"
     start = time.perf_counter()
-    # cache.dir, not BENCHIT_CACHE_DIR: the workers of an attached Ray head do not get the submitter's environment.
+    # cache.dir (benchit pins it absolute for every job, as it does BENCHIT_CACHE_DIR): a fresh cache per launcher.
     proc = subprocess.run(benchit_argv("-m", *launcher, *JOBS, f"cache.dir={cache}"), cwd=work, capture_output=True,
                           text=True, env=env, timeout=1800)
     seconds = time.perf_counter() - start
