@@ -12,11 +12,12 @@ runs the real CLI:
 (the Keras model: device.runtime=ort,openvino; the torch runtimes time PyTorch models only), then
 `benchit report --cache-dir CACHE -o runN.csv`, and prints one Markdown table from the report CSVs:
 per model and runtime, the median latency (the median of the three runs' medians) with the CV
-(stdev / mean) of those three medians, peak RSS (`peak_rss_mb`) and load time (`load_ms`, the medians
-of the three runs), the ratio to torch eager's median, and the largest error of the runtime's outputs
-against the framework's over the runs (`runtime_max_abs_error`; inf: an output missing or of another
-shape). "(k/3 unstable)" counts the runs benchit flagged unstable. A model/runtime pair that failed is a
-row saying so, with the report's one-line error.
+(stdev / mean) of those three medians, peak RSS (`peak_rss_mb`), load time (`load_ms`) and the first,
+cold call (`first_call_ms`: torch.compile compiles there), the medians of the three runs, the ratio to
+torch eager's median, and the largest error of the runtime's outputs against the framework's over the
+runs (`runtime_max_abs_error`; inf: an output missing or of another shape). "(k/3 unstable)" counts the
+runs benchit flagged unstable. A model/runtime pair that failed is a row saying so, with the report's
+one-line error.
 
 `sequence=optimize_fp32` keeps the built ONNX file in float32 (the default sequence ends in float16),
 so every runtime computes in the same precision as the PyTorch model; `device.threads=1` gives every
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -92,8 +94,8 @@ def _float(value) -> float | None:
 def table(csv_files: list[Path], models=MODELS) -> str:
     runs = [read_rows(f) for f in csv_files]
     lines = ["| model | runtime | median latency (ms) | CV of the medians | peak RSS (MB) | load (ms) "
-             "| vs torch eager | max abs error vs framework |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| first call (ms) | vs torch eager | max abs error vs framework |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, script, _, runtimes in models:
         stem = Path(script).stem
         torch_median = None
@@ -111,6 +113,7 @@ def table(csv_files: list[Path], models=MODELS) -> str:
                 continue
             rss = statistics.median(_float(r.get("peak_rss_mb")) or 0.0 for r in found)
             load = statistics.median(_float(r.get("load_ms")) or 0.0 for r in found)
+            first = statistics.median(_float(r.get("first_call_ms")) or 0.0 for r in found)
             median = statistics.median(medians)
             cv = statistics.stdev(medians) / statistics.mean(medians) if len(medians) > 1 else 0.0
             if runtime == "torch":
@@ -122,10 +125,11 @@ def table(csv_files: list[Path], models=MODELS) -> str:
             if any(r.get("validation_note") for r in found) and error is not None:
                 error_text += " (constant reference)"
             cells.append((runtime, (f"{median:.4g}" + (f" ({unstable}/{len(found)} unstable)" if unstable else ""),
-                                    f"{cv * 100:.1f} %", f"{rss:.1f}", f"{load:.4g}"), median, error_text))
+                                    f"{cv * 100:.1f} %", f"{rss:.1f}", f"{load:.4g}", f"{first:.4g}"),
+                          median, error_text))
         for runtime, cell, median, error_text in cells:
             if median is None:
-                lines.append(f"| {name} | {runtime} | {cell} | | | | | |")
+                lines.append(f"| {name} | {runtime} | {cell} | | | | | | |")
                 continue
             ratio = f"{torch_median / median:.2f}x" if torch_median else "-"
             lines.append(f"| {name} | {runtime} | " + " | ".join(cell) + f" | {ratio} | {error_text} |")
@@ -155,6 +159,8 @@ def main(argv: list[str]) -> int:
                 print(f"run {i + 1}/{args.repeats} {name}: exit {code}", file=sys.stderr, flush=True)
             report(cache, csv_file, log)
     print(table(csv_files, models))
+    if QUICK and not args.out:  # the docs test's run: nothing worth keeping
+        shutil.rmtree(out, ignore_errors=True)
     return 0
 
 
