@@ -263,10 +263,15 @@ class Pipeline:
         tolerance = 1e-4
         if result is not None and result.state is not None and result.state.validation:
             tolerance = max(1e-4, max(check.abs_tolerance for check in result.state.validation.values()))
+        reference = None
+        if device.needs_onnx and result is not None and result.state is not None and info.framework == "pytorch":
+            from benchit.build.export import file_reference
+
+            reference = file_reference(info.model, args, kwargs, result.state.facts)  # the file's own semantics
         bench_target = BenchmarkTarget(
             onnx_file=result.onnx_file if result else None, inputs=result.inputs if result else {},
             model=info.model, args=args, kwargs=kwargs, batch_size=batch, tolerance=tolerance,
-            reference_outputs=[a for _, a in flatten_arrays(outputs)])
+            reference_outputs=reference if reference is not None else [a for _, a in flatten_arrays(outputs)])
         try:
             benchmark = device.benchmark(bench_target)
         except Exception as error:

@@ -16,6 +16,7 @@ import yaml
 
 from faultlib import (FAST, HELLO, HELLO_SCRIPT, TINY, both_scripts, build_named, check_cache, no_traceback, records,
                       state, stats)
+from benchit.cache.layout import STATE_VERSION
 from helpers import build_dir, state_file, stats_file
 
 pytestmark = pytest.mark.slow
@@ -141,7 +142,7 @@ def test_damaged_build_is_detected_reported_and_rebuilt(benchit, seeded_pair, tm
     assert found[tiny]["from_cache"] is True and found[tiny]["status"] == "benchmarked"
     after = state(seeded)
     assert after["build_status"] == "successful" and after["rebuild_reason"] == found[HELLO]["rebuild_reason"]
-    assert after["state_version"] == 1
+    assert after["state_version"] == STATE_VERSION
     check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO, tiny])
 
 
