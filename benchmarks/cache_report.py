@@ -128,7 +128,9 @@ def make_cache(cache: Path, n_builds: int, templates: dict[str, Path], failed_ev
     loaded = {kind: Template(path) for kind, path in templates.items()}
     names = []
     for i in range(start, n_builds):
-        model_hash = f"{(i + 1) * 2654435761 % 2**32:08x}"  # a bijection of i (mod 2**32): all distinct
+        # "f" + 7 hex digits of a bijection of i (mod 2**28): all distinct, and never all decimal digits (the
+        # template's state holds the hash unquoted; 12345678 would read back as a number, a broken build)
+        model_hash = f"f{(i + 1) * 2654435761 % 2**28:07x}"
         failed = failed_every and i % failed_every == failed_every - 1
         name = f"model{i:06d}_{model_hash}"
         loaded["failed" if failed else "good"].clone(cache, name, model_hash)
