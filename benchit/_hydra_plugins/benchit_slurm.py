@@ -17,8 +17,6 @@ which every node with the extra can import); only the submitting side is benchit
 
 from __future__ import annotations
 
-import copy
-import importlib
 import io
 import logging
 import subprocess
@@ -59,6 +57,7 @@ class BenchitSlurmLauncher(Launcher):
 
     # ------------------------------------------------------------------------------------------------ launch
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        from hydra.core.singleton import Singleton
         from hydra.core.utils import filter_overrides
 
         from benchit.runner.cluster import job_folder, pin_cache_dir, write_launched
@@ -69,13 +68,13 @@ class BenchitSlurmLauncher(Launcher):
         log.info(f"Submitit 'slurm' sweep output dir : {sweep_dir}")
         subdir = OmegaConf.to_container(self.config.hydra.sweep, resolve=False).get("subdir", "${hydra.job.num}")
         cache_dir = str(self.config.cache.dir)
-        entries, job_params, state = [], [], _picklable_state()
+        entries, job_params = [], []
         for idx, overrides in enumerate(job_overrides, initial_job_idx):
             overrides = pin_cache_dir(list(overrides), cache_dir)
             log.info(f"\t#{idx} : {' '.join(filter_overrides([o for o in overrides if not o.startswith('cache.dir=')]))}")
             entries.append({"dir": job_folder(overrides, str(subdir), idx), "num": idx, "overrides": overrides,
                             "id": "", "logs": [], "status": "", "error": ""})
-            job_params.append((overrides, "hydra.sweep.dir", idx, f"job_id_for_{idx}", state))
+            job_params.append((overrides, "hydra.sweep.dir", idx, f"job_id_for_{idx}", Singleton.get_state()))
         folder = _common_folder(sweep_dir, entries)
         jobs = self._submit(job_params, folder, entries)
         for entry, job in zip(entries, jobs):
@@ -100,8 +99,7 @@ class BenchitSlurmLauncher(Launcher):
         executor = submitit.AutoExecutor(cluster="slurm", **init)
         executor.update_parameters(**{k if k in _BASE_KEYS else f"slurm_{k}": v for k, v in params.items()})
         inner = SlurmLauncher(**self.params)  # what runs on the node: the plugin's class, importable there
-        inner.setup(hydra_context=_picklable_context(self.hydra_context), task_function=self.task_function,
-                    config=self.config)
+        inner.setup(hydra_context=self.hydra_context, task_function=self.task_function, config=self.config)
         return executor, inner
 
     def _submit(self, job_params: list, folder: Path, entries: list[dict]) -> list:
@@ -194,59 +192,6 @@ class BenchitSlurmLauncher(Launcher):
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def _picklable_state() -> dict:
-    """Hydra's singleton state for a job (its ConfigStore composes the job's config on the node), made plain where
-    pickling would lose it (`_plain_store`)."""
-    from hydra.core.config_store import ConfigStore
-    from hydra.core.singleton import Singleton
-
-    state = Singleton.get_state()  # a deep copy: the submitter's own store is untouched
-    if state["instances"].get(ConfigStore) is not None:
-        _plain_store(state["instances"][ConfigStore])
-    return state
-
-
-def _picklable_context(hydra_context: HydraContext) -> HydraContext:
-    """A copy of `hydra_context` for the jobs: its config loader keeps its own reference to the ConfigStore (the
-    structured config source), made plain too."""
-    from hydra.core.config_store import ConfigStore
-
-    context = copy.deepcopy(hydra_context)
-    for source in getattr(getattr(context.config_loader, "repository", None), "sources", []):
-        if isinstance(getattr(source, "store", None), ConfigStore):
-            _plain_store(source.store)
-    return context
-
-
-def _plain_store(store) -> None:
-    """Every config node of `store` whose schema class cannot be imported by name becomes a plain node.
-
-    benchit's stage schemas are dataclasses made at start-up (build/stage.py, `config_schema`), so submitit's
-    cloudpickle pickles them by value, and cloudpickle < 3 (the one hydra-ray-launcher pins) loses a dataclass's
-    fields on the way: on the node the job composed `sequence.stages.export: {}` and every build failed with "a
-    stage needs _target_". A plain node composes the same values."""
-    from hydra.core.config_store import ConfigNode
-
-    def plain(tree: dict) -> None:
-        for value in tree.values():
-            if isinstance(value, dict):
-                plain(value)
-            elif isinstance(value, ConfigNode) and not _importable(OmegaConf.get_type(value.node)):
-                value.node = OmegaConf.create(OmegaConf.to_container(value.node, resolve=False))
-
-    plain(store.repo)
-
-
-def _importable(kind: Any) -> bool:
-    if kind is None or kind in (dict, list):
-        return True
-    try:
-        module = importlib.import_module(kind.__module__)
-        return getattr(module, kind.__qualname__, None) is kind
-    except Exception:  # noqa: BLE001 - whatever the reason, pickle would not find it by name either
-        return False
-
-
 def _common_folder(sweep_dir: Path, entries: list[dict]) -> Path:
     """Where jobs.json goes: the folder holding the jobs' folders (`<sweep>/build` for two_phase's builds)."""
     parents = {str(Path(e["dir"]).parent) for e in entries}

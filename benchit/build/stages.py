@@ -32,7 +32,26 @@ class SetSuccess(Stage):
 STAGE_CONFIGS = {"export": ExportModel, "optimize": OptimizeOnnx, "fp16": ConvertFp16, "set_success": SetSuccess}
 
 
+
+
+def _schema(stage_class: type) -> type:
+    """The stage's config schema, `_target_` by the name configs use (benchit.build.stages.ExportModel), and
+    importable by name from this module: a launcher that pickles the ConfigStore for its jobs (submitit, Ray,
+    joblib) then pickles it by reference (cloudpickle 2 pickles an unimportable dataclass by value and loses
+    its fields)."""
+    schema = config_schema(stage_class, f"{__name__}.{stage_class.__name__}")
+    schema.__module__ = __name__
+    return schema
+
+
+ExportModelConfig = _schema(ExportModel)
+OptimizeOnnxConfig = _schema(OptimizeOnnx)
+ConvertFp16Config = _schema(ConvertFp16)
+SetSuccessConfig = _schema(SetSuccess)
+STAGE_SCHEMAS = {"export": ExportModelConfig, "optimize": OptimizeOnnxConfig, "fp16": ConvertFp16Config,
+                 "set_success": SetSuccessConfig}
+
+
 def register_stage_configs(store) -> None:
-    for name, stage_class in STAGE_CONFIGS.items():
-        # `_target_` by the name configs use: benchit.build.stages.ExportModel
-        store.store(group="stage", name=name, node=config_schema(stage_class, f"{__name__}.{stage_class.__name__}"))
+    for name, schema in STAGE_SCHEMAS.items():
+        store.store(group="stage", name=name, node=schema)

@@ -94,11 +94,10 @@ def schema_classes() -> dict[str, type]:
     import dataclasses
     import typing
 
-    from benchit.build.stage import config_schema
-    from benchit.build.stages import STAGE_CONFIGS
+    from benchit.build.stages import STAGE_SCHEMAS
 
     found: dict[str, type] = {}
-    todo = [BenchitConfig, *(config_schema(stage) for stage in STAGE_CONFIGS.values())]
+    todo = [BenchitConfig, *STAGE_SCHEMAS.values()]
     while todo:
         cls = todo.pop()
         found[cls.__name__] = cls
