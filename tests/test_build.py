@@ -206,7 +206,7 @@ def test_deleted_artifacts_are_never_a_cache_hit(tmp_path, mlp):
     ctx = make_ctx(tmp_path, model, args)
     result = build(ctx, sequence)
     assert not result.from_cache and result.status == "successful"
-    assert state_of(ctx)["rebuild_reason"] == "build files are missing"
+    assert state_of(ctx)["rebuild_reason"].startswith("build files are missing (")
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ def previous_state(build: Build, key: str) -> tuple[BuildState | None, str | Non
     except FileNotFoundError:
         return None, None
     except Exception as error:  # not valid YAML, another benchit's layout, a field of the wrong type
-        return None, f"its state file cannot be read ({one_line(error, 160)})"
+        return None, f"unreadable state file ({one_line(error, 160)})"
     status = state.build_status
     if status in (BuildStatus.RUNNING, BuildStatus.NOT_STARTED):
         return state, f"the previous build was interrupted during {state.current_stage or 'start-up'}"

@@ -27,8 +27,10 @@ def damaged_file(build: Build, state: BuildState) -> str | None:
     """Why the files a reuse needs are not what the build wrote, or None when they are."""
     onnx_file = build.dir / state.onnx_file if state.onnx_file else None
     needed = [build.dir / a for a in heavy_files(state.artifacts)]
-    if onnx_file is None or not onnx_file.is_file() or not all(p.is_file() for p in needed):
-        return "build files are missing"
+    missing = [p for p in ([onnx_file] if onnx_file else []) + needed if not p.is_file()]
+    if onnx_file is None or missing:
+        named = f" ({', '.join(str(p.relative_to(build.dir)) for p in missing)} missing)" if missing else ""
+        return f"build files are missing{named}"
     for path in dict.fromkeys([onnx_file, *needed]):
         name = str(path.relative_to(build.dir))
         expected, actual = state.artifact_bytes.get(name), path.stat().st_size

@@ -170,7 +170,11 @@ def _damage(build) -> str | None:
         return None
     if not state.build_status.usable or state.lean or not state.onnx_file:  # a framework build holds no file
         return None
-    return damaged_file(build, state)
+    from benchit.build.reuse import load_inputs
+
+    problem = damaged_file(build, state)
+    inputs = load_inputs(build) if problem is None else None
+    return inputs if isinstance(inputs, str) else problem  # the inputs a reuse would feed, read as it would
 
 
 def _targets(ns, cache_dir: Path, verb: str) -> list[NamedBuilds] | None:

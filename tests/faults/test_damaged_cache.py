@@ -87,7 +87,7 @@ FAULTS = {
                         ("broken", "is not valid YAML")),
     "empty state": (_empty_state, "unreadable state file", (1, "is not a benchit state file"),
                     ("broken", "is not a benchit state file")),
-    "missing inputs": (_missing_inputs, "build files are missing", (1, "inputs.npz is missing"),
+    "missing inputs": (_missing_inputs, "build files are missing", (1, "inputs.npz missing"),
                        ("benchmarked", "inputs.npz is missing")),
     "future version": (_future_version, "newer benchit (state_version 99", (0, "newer benchit (state_version 99)"),
                        ("broken", "newer benchit (state_version 99")),
@@ -162,5 +162,5 @@ def test_yaml_that_constructs_python_objects_is_never_loaded(benchit, seeded, tm
     proc = benchit(f"input.script={HELLO_SCRIPT}", *FAST)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not canary.exists()
-    assert records(proc)[HELLO]["rebuild_reason"] == "unreadable state file"
+    assert records(proc)[HELLO]["rebuild_reason"].startswith("unreadable state file (")
     check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO])
