@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchit.cache.layout import (LEGACY_STATE_SUFFIX, RESERVED_NAMES, STATE_FILE, STATS_FILE, STATE_VERSION, Build,
-                                  has_legacy_state)
+from benchit.cache.layout import (LEGACY_STATE_SUFFIX, RESERVED_NAMES, STATE_FILE, STATS_FILE, STATE_VERSION, Build)
 from benchit.records import Status
 
 INDEX_FILE = ".index.sqlite"
@@ -51,22 +50,23 @@ def _folders(cache_dir: Path):
                         and e.name not in RESERVED_NAMES and not e.name.startswith("."))
     except OSError:
         return found, unreadable
+    root = str(cache_dir)
     for model in models:
-        model_dir = cache_dir / model
-        if has_legacy_state(model_dir):
-            unreadable.append((model, f"written by an older benchit (state_version 1: {model}{LEGACY_STATE_SUFFIX}); "
-                                      f"run benchit on its script again to rebuild it, or `benchit cache delete {model}`"))
-        try:
-            configs = sorted(e.name for e in os.scandir(model_dir) if e.is_dir(follow_symlinks=False)
-                             and not e.name.startswith("."))
+        model_dir = f"{root}/{model}"
+        legacy = f"{model}{LEGACY_STATE_SUFFIX}"
+        try:  # one listing gives the build configs and an older benchit's state file (no stat per name)
+            entries = [(e.name, e.is_dir(follow_symlinks=False)) for e in os.scandir(model_dir)]
         except OSError:
             continue
-        for config in configs:
-            base = os.path.join(model_dir, config)
-            state, stats = _identity(os.path.join(base, STATE_FILE)), _identity(os.path.join(base, STATS_FILE))
-            if state is None and stats is None and not os.path.exists(os.path.join(base, "onnx")):
+        if any(name == legacy and not is_dir for name, is_dir in entries):
+            unreadable.append((model, f"written by an older benchit (state_version 1: {legacy}); "
+                                      f"run benchit on its script again to rebuild it, or `benchit cache delete {model}`"))
+        for config in sorted(name for name, is_dir in entries if is_dir and not name.startswith(".")):
+            base = f"{model_dir}/{config}"
+            state, stats = _identity(f"{base}/{STATE_FILE}"), _identity(f"{base}/{STATS_FILE}")
+            if state is None and stats is None and not os.path.exists(f"{base}/onnx"):
                 continue  # not a build config (or one whose first write has not happened yet)
-            found.append((model, config, json.dumps([state, stats])))
+            found.append((model, config, f"{state}|{stats}"))
     return found, unreadable
 
 
@@ -130,11 +130,12 @@ def scan(cache_dir: Path, use_index: bool = True) -> Scan:
             else:
                 rows, claimed = rows_of(Build(cache_dir, model, config))
                 updates.append((key, fingerprint, json.dumps(rows, default=str), json.dumps(claimed)))
-            problem = damage(cache_dir / model / config, claimed)
+            problem = damage(f"{cache_dir}/{key}", claimed)
             if problem:
                 rows = mark_damaged(rows, problem)
                 result.warnings.append(f"damaged build {key} in cache {cache_dir}: {problem}")
-            rows = settle_running(Build(cache_dir, model, config), rows)
+            if any(row.get("status") == Status.RUNNING.value for row in rows):
+                rows = settle_running(Build(cache_dir, model, config), rows)
             result.rows.extend(rows)
             for row in rows:
                 if row.get("status") == Status.BROKEN.value:

@@ -18,12 +18,15 @@ def write_csv(rows: list[dict[str, Any]], columns: list[str], path: Path) -> Non
     import csv
     import io
 
-    extra = list(dict.fromkeys(key for row in rows for key in row if key not in set(columns)))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns) + extra, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
+    known, seen = set(columns), {}
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        seen.update(row)
+    extra = [key for key in seen if key not in known]
+    fieldnames = list(columns) + extra
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fieldnames)
+    writer.writerows([("" if (value := row.get(key)) is None else value) for key in fieldnames] for row in rows)
     atomic_write_text(path, buffer.getvalue())
 
 
