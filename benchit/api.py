@@ -79,8 +79,9 @@ def _compose(overrides: Iterable[str], config_dir: str | Path | None):
     from benchit.config.schema import register_configs, to_object
     from benchit.config.errors import explain_config_error
     from benchit.config.groups import check_group_options
+    from benchit.config.overrides import without_default_script
 
-    overrides, extra, argv = [str(o) for o in overrides], [], []
+    overrides, extra, argv = without_default_script([str(o) for o in overrides]), [], []
     if config_dir is not None:
         folder = Path(config_dir).expanduser().resolve()
         # What `--config-dir` does in the CLI: the folder's options join the groups, its modules the stage path.

@@ -131,8 +131,9 @@ def _run(argv: list[str]) -> int:
 
         prestart()  # the first worker starts (and imports torch) while Hydra composes
     from benchit.app import run_hydra  # imports Hydra: only now that a run starts
+    from benchit.config.overrides import without_default_script
 
-    return run_hydra(argv)
+    return run_hydra(without_default_script(argv))
 
 
 # Hydra flags after which no script runs: no worker is started ahead for them.

@@ -169,8 +169,8 @@ def test_corpus_run_isolates_every_script_then_resume_skips_finished_ones(benchi
     results = json.loads((_results_dir(out) / "results.json").read_text())
     assert results["status"] == "failed"
     assert {Path(s["script"]).name: s["status"] for s in results["scripts"]} == {
-        "crashes.py": "failed", "exits.py": "failed", "good_linear.py": "ok", "good_mlp.py": "ok",
-        "hangs.py": "timed_out", "killed.py": "killed", "no_models.py": "ok"}
+        "crashes.py": "failed", "exits.py": "failed", "good_linear.py": "benchmarked", "good_mlp.py": "benchmarked",
+        "hangs.py": "timed out", "killed.py": "killed", "no_models.py": "no models"}
 
     # --resume: the finished scripts are skipped (their recorded tree is shown), the failed one runs again
     proc = benchit("benchmark", "--all", "-s", str(CORPUS), "--resume", "--labels", "kind::good", "kind::crash",

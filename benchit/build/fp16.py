@@ -55,6 +55,7 @@ class ConvertFp16(Stage):
         failures = []
         for converter in converters:
             blocked = list(self.op_block_list or [])  # each converter starts from the user's list
+            print(f"benchit: converting with {CONVERTER_MODULES[converter]}")  # the stage's log
             for _ in range(MAX_RETRIES + 1):
                 try:
                     converted = self._convert(onnx.load(str(source)), converter, blocked)
@@ -105,6 +106,10 @@ class ConvertFp16(Stage):
             from onnxconverter_common import float16
         block = list(float16.DEFAULT_OP_BLOCK_LIST) + [op for op in blocked if op not in float16.DEFAULT_OP_BLOCK_LIST]
         return float16.convert_float_to_float16(model, keep_io_types=self.keep_io_types, op_block_list=block)
+
+
+CONVERTER_MODULES = {"onnxconverter_common": "onnxconverter_common.float16",
+                     "onnxruntime": "onnxruntime.transformers.float16"}
 
 
 def _offending_op(message: str, source) -> str | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, List, Optional
 
 from benchit.build.stage import Stage, stage_from_config
-from benchit.errors import root_cause
+from benchit.errors import Summary, root_cause
 
 
 @dataclass
@@ -42,8 +42,8 @@ class Sequence:
         return [stage.describe() for stage in self.stages]
 
 
-class SequenceError(Exception):
-    pass
+class SequenceError(Summary):
+    """What is wrong with a sequence, naming it (and its file): the message users read, not its cause's."""
 
 
 def load_sequence(config: SequenceConfig | dict) -> Sequence:

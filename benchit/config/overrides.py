@@ -79,3 +79,12 @@ def to_overrides(options: dict[str, Any]) -> list[str]:
             raise UnknownOption(f"unknown option {key}= (use one of: {', '.join([*GROUP_OPTIONS, *OPTION_KEYS])}; "
                                 "or pass any key as overrides=['key=value'])")
     return overrides
+
+
+def without_default_script(overrides: list[str]) -> list[str]:
+    """`input.scripts=[a,b]` or `input.search_dir=DIR` alone means those scripts, not those and the default
+    input's hello_world: the default's script is dropped unless the overrides name one (input=, input.script=)."""
+    keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides if "=" in o}
+    if keys & {"input.scripts", "input.search_dir"} and not keys & {"input", "input.script"}:
+        return [*overrides, "input.script=null"]
+    return overrides

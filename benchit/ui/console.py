@@ -97,7 +97,8 @@ class Console:
         for record in scripts:
             counts[record.status] = counts.get(record.status, 0) + 1
         n = len(scripts)
-        parts = [f"{counts[status]} {status.value}" for status in SUMMARY_ORDER if counts.get(status)]
+        words = {Status.NO_MODELS: "without models"}  # "1 no models" reads as a contradiction
+        parts = [f"{counts[status]} {words.get(status, status.value)}" for status in SUMMARY_ORDER if counts.get(status)]
         return f"{n} script{'s' if n != 1 else ''}: {', '.join(parts)}"
 
     def closing(self, job: JobRecord, output_dir: Path) -> None:

@@ -49,8 +49,8 @@ def test_stage_that_raises(benchit, seeded, tmp_path):
     args = ["--config-dir", str(CONF), "sequence=raising", *both_scripts(HELLO_SCRIPT, TINY), *QUICK]
     proc = benchit(*args, env={"BENCHIT_FAULT_RAISE": "1"})
     assert proc.returncode == 1
-    line = one_clear_line(proc, r"raises failed: RuntimeError: this stage fails on purpose; log: ")
-    log = line.split("log: ")[-1].strip()
+    line = one_clear_line(proc, r"raises failed: RuntimeError: this stage fails on purpose \(log: ")
+    log = line.split("(log: ")[-1].strip().removesuffix(")")
     assert "Traceback" in open(log).read(), "the full detail is in the stage's log"
     tiny = build_named(seeded, "tiny_")
     failed = state(seeded, tiny)
@@ -59,7 +59,7 @@ def test_stage_that_raises(benchit, seeded, tmp_path):
     assert {r["status"] for r in rows if r["build_name"] == tiny} == {"failed"}
     proc = benchit(*args, check=True)
     found = records(proc)
-    assert found[tiny]["rebuild_reason"] == "the previous build failed" and found[tiny]["status"] == "benchmarked"
+    assert found[tiny]["rebuild_reason"] == "the previous build failed in raises" and found[tiny]["status"] == "benchmarked"
     assert found[HELLO]["status"] == "benchmarked"
     check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO, tiny])
 

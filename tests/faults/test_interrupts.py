@@ -46,7 +46,7 @@ def test_ctrl_c_during_analysis(benchit, seeded, tmp_path):
     assert not [p for p in seeded.iterdir() if p.name.startswith("tiny_")], "nothing was built for tiny yet"
     (results_file,) = (seeded / "runs").glob("*/results.json")  # the run's record of what finished before
     recorded = json.loads(results_file.read_text())
-    assert recorded["status"] == "interrupted" and [s["status"] for s in recorded["scripts"]] == ["ok"]
+    assert recorded["status"] == "interrupted" and [s["status"] for s in recorded["scripts"]] == ["benchmarked"]
     assert recorded["scripts"][0]["models"][0]["invocations"][0]["status"] == "benchmarked"
     check_cache(benchit, seeded, tmp_path, benchmarked=[HELLO])
     proc = benchit(*args, check=True)
