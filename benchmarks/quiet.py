@@ -48,7 +48,7 @@ def _median(proc: subprocess.Popen) -> tuple[float, bool]:
     results = json.loads((Path(folder) / "results.json").read_text())
     (entry,) = [inv["benchmark"] for s in results["scripts"] for m in s["models"] for inv in m["invocations"]
                 if inv.get("benchmark")]
-    return float(entry["median_ms"]), "waiting for another benchit process" in err
+    return float(entry["latency"]["median_ms"]), "waiting for another benchit process" in err
 
 
 def _pair(script: Path, cache: Path, *extra: str) -> tuple[list[float], bool]:
