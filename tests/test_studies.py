@@ -93,7 +93,7 @@ def test_summary_line_counts_outcomes():
                 Status.KILLED, Status.SKIPPED]
     records = [ScriptRecord(script=f"{n}.py", status=status) for n, status in enumerate(statuses)]
     line = Console(None, Mode.benchmark).summary_line(records)
-    assert line == "7 scripts: 2 benchmarked, 1 no models, 1 skipped, 1 failed, 1 timed out, 1 killed"
+    assert line == "7 scripts: 2 benchmarked, 1 without models, 1 skipped, 1 failed, 1 timed out, 1 killed"
     assert Console(None, Mode.build).summary_line([ScriptRecord("a.py", status=Status.BUILT)]) == "1 script: 1 built"
 
 

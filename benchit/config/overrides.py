@@ -86,5 +86,7 @@ def without_default_script(overrides: list[str]) -> list[str]:
     input's hello_world: the default's script is dropped unless the overrides name one (input=, input.script=)."""
     keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides if "=" in o}
     if keys & {"input.scripts", "input.search_dir"} and not keys & {"input", "input.script"}:
-        return [*overrides, "input.script=null"]
+        # beside the other overrides: Hydra's parser takes them as one run of positional arguments
+        first = next(i for i, o in enumerate(overrides) if "=" in o and not o.startswith("-"))
+        return [*overrides[:first], "input.script=null", *overrides[first:]]
     return overrides
