@@ -32,8 +32,6 @@ class SetSuccess(Stage):
 STAGE_CONFIGS = {"export": ExportModel, "optimize": OptimizeOnnx, "fp16": ConvertFp16, "set_success": SetSuccess}
 
 
-
-
 def _schema(stage_class: type) -> type:
     """The stage's config schema, `_target_` by the name configs use (benchit.build.stages.ExportModel), and
     importable by name from this module: a launcher that pickles the ConfigStore for its jobs (submitit, Ray,

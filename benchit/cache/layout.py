@@ -116,21 +116,14 @@ class Build:
 
     def load_state(self):
         """The typed state (records.BuildState); ValueError saying why when it is not one benchit can read."""
-        from benchit.data import from_data
         from benchit.records import BuildState
-
-        from benchit.data import RecordError
 
         data = read_data(self.state_path)
         check_state_data(data, self.state_path.name)
-        try:
-            return from_data(BuildState, data)
-        except RecordError as error:
-            raise ValueError(f"{self.state_path.name}: {error}") from None
+        return _typed(BuildState, data, self.state_path.name)
 
     def load_stats(self):
         """The typed stats (records.BuildStats): empty when there are none yet."""
-        from benchit.data import from_data
         from benchit.records import BuildStats
 
         if not self.stats_path.is_file():
@@ -138,12 +131,17 @@ class Build:
         data = read_data(self.stats_path)
         if not isinstance(data, dict):
             raise ValueError(f"{self.stats_path.name} is not a benchit stats file")
-        from benchit.data import RecordError
+        return _typed(BuildStats, data, self.stats_path.name)
 
-        try:
-            return from_data(BuildStats, data)
-        except RecordError as error:
-            raise ValueError(f"{self.stats_path.name}: {error}") from None
+
+def _typed(kind: type, data, file_name: str):
+    """A record read from a cache file: ValueError naming the file when a field is not what the record says."""
+    from benchit.data import RecordError, from_data
+
+    try:
+        return from_data(kind, data)
+    except RecordError as error:
+        raise ValueError(f"{file_name}: {error}") from None
 
 
 def read_data(path: Path):

@@ -85,14 +85,12 @@ def scan_sweep(sweep_dir: Path) -> SweepScan:
         if any(Status(r["status"]).is_failure for r in rows if r["status"] in Status._value2member_map_):
             scan.failed_jobs += 1
         scan.rows.extend(rows)
-    names = {p.name for p in found}
-    for name, entry in launched.items():
-        if name not in names:  # submitted, but it never wrote its folder
-            scan.jobs += 1
-            scan.failed_jobs += 1
-            scan.rows.append(launched_row(sweep_dir, name, entry))
+    for name in _never_started(launched, found):
+        scan.jobs += 1
+        scan.failed_jobs += 1
+        scan.rows.append(launched_row(sweep_dir, name, launched[name]))
     scan.rows.sort(key=lambda r: _job_order(str(r.get("job", ""))))
-    scan.job_logs = {name: _cluster_log(entry) for name, entry in launched.items() if _cluster_log(entry)}
+    scan.job_logs = {name: log for name, entry in launched.items() if (log := _cluster_log(entry))}
     return scan
 
 
@@ -102,8 +100,13 @@ def _job_order(name: str) -> tuple:
 
 def missing_launched_jobs(sweep_dir: Path) -> list[str]:
     """Jobs a cluster launcher submitted (jobs.json) that have no folder with results.json or .hydra/."""
-    have = {p.name for p in job_dirs(sweep_dir)} if Path(sweep_dir).is_dir() else set()
-    return [name for name in expected_job_dirs(sweep_dir) if name not in have]
+    return _never_started(expected_job_dirs(sweep_dir), job_dirs(sweep_dir) if Path(sweep_dir).is_dir() else [])
+
+
+def _never_started(launched: dict, found: list[Path]) -> list[str]:
+    """The submitted jobs (jobs.json) that never wrote their folder."""
+    have = {p.name for p in found}
+    return [name for name in launched if name not in have]
 
 
 def _cluster_log(entry: dict) -> str:
