@@ -101,35 +101,48 @@ def _cache_variant(row: dict) -> str:
     return f"{head} {sequence}{batch}".strip()
 
 
+def _wanted(labels: str, wanted: list[str]) -> bool:
+    return set(wanted) <= set(labels.split())
+
+
 def _select(rows: list[dict], wanted: list[str]) -> list[dict]:
     """Rows whose labels include every KEY::VALUE wanted (none wanted: all rows)."""
-    if not wanted:
-        return rows
-    return [r for r in rows if set(wanted) <= set(str(r.get("labels") or "").split())]
+    return [r for r in rows if _wanted(str(r.get("labels") or ""), wanted)] if wanted else rows
 
 
-def _counts(rows: list[dict]) -> str:
+def _counts(statuses) -> str:
     counts: dict[str, int] = {}
-    for row in rows:
-        key = str(row.get("status") or "unknown")
+    for status in statuses:
+        key = str(status or "unknown")
         counts[key] = counts.get(key, 0) + 1
     return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])) or "empty"
 
 
-def _table(rows: list[dict], columns, limit: int) -> None:
+def _table(rows: list[dict], columns, limit: int, total: int | None = None) -> None:
     from benchit.report.output import console_table
 
     if rows:
         print()
-        for line in console_table(rows, columns, limit=limit):
+        for line in console_table(rows, columns, limit=limit, total=total):
             print(line)
         print()
 
 
-def report_caches(ns) -> int:
+def _with_speedups(entries) -> None:
+    """speedup_vs_torch on the rows of every model that has a PyTorch eager result (only those are decoded)."""
     from benchit.report.compare import add_speedups
+
+    baselines = {entry.model for entry in entries if entry.rendered.torch}
+    affected = [entry for entry in entries if entry.model in baselines]
+    if affected:
+        add_speedups([row for entry in affected for row in entry.rows])
+        for entry in affected:
+            entry.replace_rows(entry.rows)
+
+
+def report_caches(ns) -> int:
     from benchit.report.index import scan
-    from benchit.report.output import write_csv
+    from benchit.report.output import write_rendered
     from benchit.report.rows import ordered_columns
 
     given = ns.cache_dir or [None]
@@ -137,24 +150,39 @@ def report_caches(ns) -> int:
     missing = [str(d) for d, c in zip(given, caches) if not c.is_dir()]
     if missing:
         return _fail(f"no cache at {missing[0] or caches[0]} (run benchit first, or give --cache-dir DIR)")
-    rows, warnings, builds, models = [], [], 0, 0
+    entries, warnings, builds, models = [], [], 0, 0
     for cache in caches:
         found = scan(cache)
-        rows.extend(found.rows)
+        entries.extend(found.entries)
         warnings.extend(found.warnings)
         builds += found.builds
         models += found.models
-    rows = _select(rows, ns.labels)
-    add_speedups(rows)
+    if ns.labels:
+        entries = [entry for entry in entries if _wanted(entry.rendered.labels, ns.labels)]
+    _with_speedups(entries)
     _warn(warnings)
     out = Path(ns.output) if ns.output else caches[0] / "reports" / f"report_{time.strftime('%Y-%m-%d_%H-%M-%S')}.csv"
-    write_csv(rows, ordered_columns(rows), out)
+    orders = {id(entry.rendered.columns): entry.rendered.columns for entry in entries}  # a handful, shared
+    keys: dict[str, None] = {}
+    for order in orders.values():
+        keys.update(dict.fromkeys(order))
+    write_rendered((entry.rendered for entry in entries), ordered_columns(keys), out)
+    statuses = [status for entry in entries for status in entry.rendered.statuses]
     where = ", ".join(str(c) for c in caches)
     selected = f" with labels {' '.join(ns.labels)}" if ns.labels else ""
     print(f"Info: Report of {builds} build config{'s' if builds != 1 else ''} of {models} model"
           f"{'s' if models != 1 else ''} in cache {where}: "
-          f"{len(rows)} row{'s' if len(rows) != 1 else ''}{selected} ({_counts(rows)})")
-    _views(rows, ns)
+          f"{len(statuses)} row{'s' if len(statuses) != 1 else ''}{selected} ({_counts(statuses)})")
+    if ns.compare or ns.funnel or ns.plot:
+        rows = [row for entry in entries for row in entry.rows]
+        _views(rows, ns)
+    else:  # the table's first rows: only their builds are decoded
+        rows = []
+        for entry in entries:
+            if len(rows) >= ns.rows:
+                break
+            rows.extend(entry.rows)
+        _table(rows, CACHE_TABLE, ns.rows, total=len(statuses))
     print(f"Info: Report written to {out}")
     if ns.plot:
         return _plot(rows, out, ns, _model_key, _cache_variant,
@@ -203,7 +231,8 @@ def report_sweep(sweep_dir: Path, ns) -> int:
     for row in found.rows:
         row["variant"] = labels.get(str(row.get("job", "")), "")
     print(f"Info: Summary of sweep {sweep_dir}: {found.jobs} job{'s' if found.jobs != 1 else ''} "
-          f"({found.failed_jobs} with failures), {len(found.rows)} rows ({_counts(found.rows)})")
+          f"({found.failed_jobs} with failures), {len(found.rows)} rows "
+          f"({_counts(row.get('status') for row in found.rows)})")
     _views(found.rows, ns)
     print(f"Info: Summary written to {out}")
     if ns.plot:

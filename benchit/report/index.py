@@ -19,19 +19,85 @@ from typing import Any
 
 from benchit.cache.layout import (LEGACY_STATE_SUFFIX, RESERVED_NAMES, STATE_FILE, STATS_FILE, STATE_VERSION, Build)
 from benchit.records import Status
+from benchit.report.output import Rendered, keys_of, render
 
 INDEX_FILE = ".index.sqlite"
 # Rows change when benchit's report changes: an index written by another row format is rebuilt.
-ROW_FORMAT = f"rows-3/state-{STATE_VERSION}"
+ROW_FORMAT = f"rows-5/state-{STATE_VERSION}"
+_FIELDS = "id, fingerprint, rows, artifacts, columns, cells, statuses, labels, torch"
+_SCANNED = "id, fingerprint, artifacts, columns, cells, statuses, labels, torch"  # the rows: when needed
+_TABLE = ("create table if not exists builds (id text primary key, fingerprint text, rows text, artifacts text, "
+          "columns text, cells text, statuses text, labels text, torch integer)")
+
+
+@dataclass
+class Entry:
+    """One build config's report rows, kept twice: rendered (benchit/report/output.py's Rendered: what the
+    CSV holds) and typed (JSON in the index, read only when a view needs them), so that a report over 100,000
+    unchanged builds joins stored strings instead of decoding and formatting 100,000 rows."""
+
+    key: str  # <model>/<config>
+    model: str
+    rendered: Rendered
+    cache_dir: Path
+    fingerprint: str = ""  # of the index row the rows are read from
+    _rows: list[dict[str, Any]] | None = None
+
+    @classmethod
+    def of(cls, cache_dir: Path, key: str, model: str, rows: list[dict[str, Any]]) -> "Entry":
+        return cls(key, model, _render(rows), cache_dir, _rows=rows)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            self._rows = _stored_rows(self)
+        return self._rows
+
+    def replace_rows(self, rows: list[dict[str, Any]]) -> None:
+        self._rows, self.rendered = rows, _render(rows)
+
+
+def _render(rows: list[dict[str, Any]]) -> Rendered:
+    """In the report's column order: builds made by one sequence share it with the report (their CSV lines are
+    their stored cells, joined)."""
+    from benchit.report.rows import ordered_columns
+
+    return render(rows, ordered_columns(keys_of(rows)))
+
+
+_readers: dict[Path, sqlite3.Connection] = {}
+
+
+def _stored_rows(entry: Entry) -> list[dict[str, Any]]:
+    """The typed rows of an index-served entry; from the YAML if the index changed since the scan."""
+    from benchit.report.rows import rows_of
+
+    try:
+        db = _readers.get(entry.cache_dir)
+        if db is None:
+            db = _readers[entry.cache_dir] = sqlite3.connect(
+                f"{(entry.cache_dir / INDEX_FILE).as_uri()}?mode=ro", uri=True, timeout=10)
+        found = db.execute("select rows from builds where id = ? and fingerprint = ?",
+                           (entry.key, entry.fingerprint)).fetchone()
+    except sqlite3.DatabaseError:
+        found = None
+    if found is not None:
+        return json.loads(found[0])
+    model, config = entry.key.split("/", 1)
+    return rows_of(Build(entry.cache_dir, model, config))[0]
 
 
 @dataclass
 class Scan:
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)  # in build order
     warnings: list[str] = field(default_factory=list)
     builds: int = 0  # build configs
     models: int = 0
     reread: int = 0  # build configs read from their YAML this time (the rest came from the index)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return [row for entry in self.entries for row in entry.rows]
 
 
 def _identity(path: str) -> tuple[int, int, int] | None:
@@ -77,13 +143,13 @@ def _open(cache_dir: Path) -> sqlite3.Connection:
         try:
             db = sqlite3.connect(path, timeout=10)
             db.execute("create table if not exists meta (key text primary key, value text)")
-            db.execute("create table if not exists builds (id text primary key, fingerprint text, rows text, "
-                       "artifacts text)")
             row = db.execute("select value from meta where key = 'format'").fetchone()
             if row is None or row[0] != ROW_FORMAT:
-                db.execute("delete from builds")
+                db.execute("drop table if exists builds")
                 db.execute("insert or replace into meta values ('format', ?)", (ROW_FORMAT,))
-                db.commit()
+            db.execute(_TABLE)
+            db.commit()
+            db.execute(f"select {_FIELDS} from builds limit 1").fetchall()  # a table of another shape: replaced
             return db
         except sqlite3.DatabaseError:  # not a database (edited, truncated), or read-only
             try:
@@ -103,54 +169,68 @@ def _open(cache_dir: Path) -> sqlite3.Connection:
 
 def _memory() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
-    db.execute("create table builds (id text primary key, fingerprint text, rows text, artifacts text)")
+    db.execute(_TABLE)
     return db
 
 
+def _stored(entry: Entry, fingerprint: str, claimed: dict[str, int]) -> tuple:
+    one = entry.rendered
+    return (entry.key, fingerprint, json.dumps(entry.rows, default=str), json.dumps(claimed),
+            json.dumps(one.columns), one.cells, ",".join(one.statuses), one.labels, int(one.torch))
+
+
 def scan(cache_dir: Path, use_index: bool = True) -> Scan:
-    """Every row of every build config in `cache_dir`, in build order."""
+    """Every build config in `cache_dir`, in build order, with its rows."""
     from benchit.report.rows import broken_row, damage, mark_damaged, rows_of, settle_running
 
     result = Scan()
     found, unreadable = _folders(cache_dir)
     for model, reason in unreadable:
-        result.rows.append({**broken_row(Build(cache_dir, model, ""), reason), "build_config": ""})
-        result.warnings.append(f"broken build {model} in cache {cache_dir}: {reason}")
+        rows = [{**broken_row(Build(cache_dir, model, ""), reason), "build_config": ""}]
+        result.entries.append(Entry.of(cache_dir, model, model, rows))
     db = _open(cache_dir) if use_index else _memory()
     try:
-        known = {key: (fingerprint, rows, artifacts) for key, fingerprint, rows, artifacts
-                 in db.execute("select id, fingerprint, rows, artifacts from builds")}
-        updates, seen = [], set()
+        known = {record[0]: record[1:] for record in db.execute(f"select {_SCANNED} from builds")}
+        updates, seen, column_orders = [], set(), {}
         for model, config, fingerprint in found:
             key = f"{model}/{config}"
             seen.add(key)
             cached = known.get(key)
             if cached is not None and cached[0] == fingerprint:
-                rows, claimed = json.loads(cached[1]), json.loads(cached[2])
+                artifacts, columns, cells, statuses, labels, torch = cached[1:]
+                order = column_orders.get(columns)  # a handful of column orders among all builds: decoded once
+                if order is None:
+                    order = column_orders[columns] = tuple(json.loads(columns))
+                entry = Entry(key, model, Rendered(order, cells, tuple(statuses.split(",")), labels, bool(torch)),
+                              cache_dir, fingerprint)
+                claimed = json.loads(artifacts) if artifacts != "{}" else {}
             else:
                 rows, claimed = rows_of(Build(cache_dir, model, config))
-                updates.append((key, fingerprint, json.dumps(rows, default=str), json.dumps(claimed)))
-            problem = damage(f"{cache_dir}/{key}", claimed)
+                entry = Entry.of(cache_dir, key, model, rows)
+                updates.append(_stored(entry, fingerprint, claimed))
+            problem = damage(f"{cache_dir}/{key}", claimed) if claimed else ""
             if problem:
-                rows = mark_damaged(rows, problem)
+                entry.replace_rows(mark_damaged(entry.rows, problem))
                 result.warnings.append(f"damaged build {key} in cache {cache_dir}: {problem}")
-            if any(row.get("status") == Status.RUNNING.value for row in rows):
-                rows = settle_running(Build(cache_dir, model, config), rows)
-            result.rows.extend(rows)
-            for row in rows:
-                if row.get("status") == Status.BROKEN.value:
-                    result.warnings.append(f"broken build {key} in cache {cache_dir}: {row.get('error')}")
+            if Status.RUNNING.value in entry.rendered.statuses:
+                entry.replace_rows(settle_running(Build(cache_dir, model, config), entry.rows))
+            result.entries.append(entry)
         result.builds, result.reread = len(found), len(updates)
         result.models = len({model for model, _, _ in found} | {model for model, _ in unreadable})
         gone = [key for key in known if key not in seen]
         try:
             with db:  # one transaction: a report killed meanwhile leaves the index as it was
-                db.executemany("insert or replace into builds values (?, ?, ?, ?)", updates)
+                db.executemany("insert or replace into builds values (?, ?, ?, ?, ?, ?, ?, ?, ?)", updates)
                 db.executemany("delete from builds where id = ?", [(key,) for key in gone])
         except sqlite3.DatabaseError:  # busy or read-only: these rows are right, the index catches up next time
             pass
     finally:
         db.close()
+    for entry in result.entries:  # broken builds are rare: only their rows are decoded for the reason
+        if Status.BROKEN.value in entry.rendered.statuses:
+            for row in entry.rows:
+                if row.get("status") == Status.BROKEN.value:
+                    result.warnings.append(f"broken build {entry.key} in cache {cache_dir}: {row.get('error')}")
     return result
 
 

@@ -4,30 +4,90 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from benchit.cache.files import atomic_write_text
 from benchit.report.compare import is_unstable, latency
 
 
-def write_csv(rows: list[dict[str, Any]], columns: list[str], path: Path) -> None:
-    """One CSV, columns in the given order (any other keys after them); written atomically.
+# Stored cells: rows joined by RS, a row's cells by US (ASCII's record and unit separators), each cell already
+# CSV-quoted, so a row of any column order becomes a CSV line by joining strings (values that hold RS or US
+# have them replaced by a space: a report cell, not a byte-exact copy).
+RS, US = "\x1e", "\x1f"
 
-    Integers stay integers next to empty cells (no 55.0), floats keep every digit, None is an empty cell.
-    """
-    import csv
-    import io
 
-    known, seen = set(columns), {}
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell (the quoting of the csv module's minimal dialect): None is empty, floats keep every
+    digit (repr), integers stay integers next to empty cells (no 55.0), booleans read True/False."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if RS in text or US in text:
+        text = text.replace(RS, " ").replace(US, " ")
+    if '"' in text or "," in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+class Rendered(NamedTuple):
+    """Report rows as what a CSV needs of them, computed once when a build is read (the index keeps it; a
+    tuple, as a report makes 100,000 of them)."""
+
+    columns: tuple[str, ...]  # the rows' keys, first seen first
+    cells: str  # see RS and US
+    statuses: tuple[str, ...]
+    labels: str  # the build config's labels (its rows share them)
+    torch: bool  # a PyTorch eager row with a latency: other rows of its model get speedup_vs_torch
+
+
+def keys_of(rows: list[dict[str, Any]]) -> list[str]:
+    """Every key of the rows, first seen first (dict.update runs in C)."""
+    seen: dict[str, Any] = {}
     for row in rows:
         seen.update(row)
-    extra = [key for key in seen if key not in known]
-    fieldnames = list(columns) + extra
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(fieldnames)
-    writer.writerows([("" if (value := row.get(key)) is None else value) for key in fieldnames] for row in rows)
-    atomic_write_text(path, buffer.getvalue())
+    return list(seen)
+
+
+def render(rows: list[dict[str, Any]], columns: Iterable[str] | None = None) -> Rendered:
+    """`rows` rendered with `columns` (default: their keys, first seen first)."""
+    columns = tuple(keys_of(rows) if columns is None else columns)
+    cells = RS.join(US.join([csv_cell(row.get(key)) for key in columns]) for row in rows)
+    return Rendered(columns, cells, tuple(str(row.get("status") or "") for row in rows),
+                    str(rows[0].get("labels") or "") if rows else "",
+                    any(row.get("runtime") == "torch" and latency(row) is not None for row in rows))
+
+
+def csv_lines(rendered: Rendered, fieldnames: tuple[str, ...], mappings: dict) -> list[str]:
+    """`rendered`'s rows as CSV lines with the columns `fieldnames` (`mappings` caches each column order's
+    positions: a report meets a handful of them)."""
+    if not rendered.cells and not rendered.columns:
+        return []
+    if rendered.columns == fieldnames:
+        return rendered.cells.replace(US, ",").split(RS)
+    mapping = mappings.get(rendered.columns)
+    if mapping is None:
+        position = {key: i for i, key in enumerate(rendered.columns)}
+        mapping = mappings[rendered.columns] = [position.get(key, -1) for key in fieldnames]
+    lines = []
+    for text in rendered.cells.split(RS):
+        cells = text.split(US)
+        lines.append(",".join([cells[i] if i >= 0 else "" for i in mapping]))
+    return lines
+
+
+def write_rendered(rendered: Iterable[Rendered], fieldnames: list[str], path: Path) -> None:
+    """One CSV of rows already rendered, columns `fieldnames` (every key the rows hold); written atomically."""
+    header, mappings = tuple(fieldnames), {}
+    parts = [",".join(csv_cell(name) for name in header)]
+    for one in rendered:
+        parts.extend(csv_lines(one, header, mappings))
+    atomic_write_text(path, "\n".join(parts) + "\n")
+
+
+def write_csv(rows: list[dict[str, Any]], columns: list[str], path: Path) -> None:
+    """One CSV, columns in the given order (any other keys after them); written atomically."""
+    known = set(columns)
+    write_rendered([render(rows)], list(columns) + [key for key in keys_of(rows) if key not in known], path)
 
 
 def fmt_ms(value: Any) -> str:
@@ -41,8 +101,10 @@ def fmt_ms(value: Any) -> str:
 
 
 def console_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], limit: int = 20,
-                  max_width: int = 48) -> list[str]:
-    """A plain fixed-width table of the first `limit` rows: [(key, title), ...]."""
+                  max_width: int = 48, total: int | None = None) -> list[str]:
+    """A plain fixed-width table of the first `limit` rows: [(key, title), ...] (`total`: how many rows the
+    report has, when `rows` holds only the first ones)."""
+    total = len(rows) if total is None else total
     cells = []
     for row in rows[:limit]:
         line = []
@@ -66,8 +128,8 @@ def console_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], li
     out = ["  ".join(t.ljust(w) for t, w in zip(titles, widths)).rstrip(),
            "  ".join("-" * w for w in widths)]
     out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
-    if len(rows) > limit:
-        out.append(f"... {len(rows) - limit} more rows in the CSV")
+    if total > limit:
+        out.append(f"... {total - limit} more rows in the CSV")
     return out
 
 

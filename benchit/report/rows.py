@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from benchit.cache.layout import STATE_FILE, Build
 from benchit.data import flat
@@ -188,11 +188,10 @@ def _reason(error: Exception) -> str:
     return text.split(": ", 1)[1] if text.startswith(("ValueError: ", "RecordError: ")) else text
 
 
-def ordered_columns(rows: list[dict[str, Any]]) -> list[str]:
-    """COLUMNS, then per-stage columns in first-seen order, then anything else."""
-    seen: dict[str, Any] = {}
-    for row in rows:  # the keys in first-seen order (dict.update runs in C: a report has 100,000 rows)
-        seen.update(row)
+def ordered_columns(seen: Iterable[str]) -> list[str]:
+    """COLUMNS, then per-stage columns in first-seen order, then anything else (`seen`: the rows' keys, first
+    seen first)."""
+    seen = list(seen)
     known = set(COLUMNS)
     errors = [k for k in seen if k.startswith("error_") and k not in known]
     seconds = [k for k in seen if k.startswith("seconds_") and k not in known]
