@@ -4,9 +4,12 @@ a build behind its back, `benchit report` says what the YAML says."""
 from __future__ import annotations
 
 import csv
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -49,7 +52,8 @@ def test_a_damaged_index_is_replaced(cache, tmp_path):
 def test_an_index_of_another_format_is_rebuilt(cache, tmp_path):
     first = _statuses(_report(cache, tmp_path))
     with sqlite3.connect(cache / ".index.sqlite") as db:
-        db.execute("update builds set rows = '[{\"status\": \"invented\"}]'")
+        db.execute("update builds set rows = '[{\"status\": \"invented\"}]', cells = 'invented', "
+                   "statuses = 'invented'")
         db.execute("update meta set value = 'rows-0' where key = 'format'")
     assert _statuses(_report(cache, tmp_path)) == first
 
@@ -86,3 +90,20 @@ def test_a_truncated_model_file_is_damage_in_the_report_and_in_cache_stats(cache
     stats = subprocess.run([sys.executable, "-m", "benchit", "cache", "stats", model, "--cache-dir", str(cache)],
                            capture_output=True, text=True, timeout=60)
     assert stats.returncode == 1 and "is damaged" in stats.stderr
+
+
+def test_a_listed_model_folder_that_changes_is_listed_again(cache, tmp_path):
+    """The index reuses a model folder's listing of build configs while the folder is unchanged: a config added
+    or removed behind its back is still found (the folder's mtime moves), even once the listing had settled."""
+    model, config = next((m, c) for m, c in configs_of(cache) if m == HELLO)
+    past = time.time() - 600
+    os.utime(cache / model, (past, past))  # settled: the next report keeps its listing
+    _report(cache, tmp_path)
+    assert sqlite3.connect(cache / ".index.sqlite").execute(
+        "select identity from listings where model = ?", (model,)).fetchone()[0]
+    shutil.copytree(cache / model / config, cache / model / "export_only-0000beef")
+    configs = {r["build_config"] for r in _report(cache, tmp_path) if r["build_name"] == model}
+    assert "export_only-0000beef" in configs and config in configs
+    shutil.rmtree(cache / model / "export_only-0000beef")
+    assert {r["build_config"] for r in _report(cache, tmp_path) if r["build_name"] == model} == configs - {
+        "export_only-0000beef"}
