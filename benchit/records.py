@@ -131,9 +131,11 @@ class Validation:
 
     max_abs_error: float
     max_rel_error: float
-    abs_tolerance: float  # ok means max_abs_error <= abs_tolerance; the relative error is shown, not judged
-    ok: bool
+    abs_tolerance: float  # ok: max_abs_error (unmasked_abs_error when set) <= abs_tolerance; the relative
+    ok: bool  # error is shown, not judged
     note: str = ""  # when the comparison means little: "the framework's outputs are all zero", ...
+    # the error outside an attention_mask's padded positions, set when max_abs_error is over tolerance
+    unmasked_abs_error: Optional[float] = None
 
 
 @dataclass

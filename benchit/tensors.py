@@ -84,6 +84,21 @@ def cast_for(array: np.ndarray, ort_type: str) -> np.ndarray:
     return array if dtype is None or array.dtype == dtype else array.astype(dtype)
 
 
+def _abs_diff(ref, out) -> tuple[np.ndarray, np.ndarray] | None:
+    """|ref - out| (and ref, both float64, ref's shape) with the rules of max_errors; None when the sizes differ."""
+    ref64 = np.atleast_1d(np.asarray(ref, dtype=np.float64))  # 0-d outputs (a loss) too
+    out64 = np.atleast_1d(np.asarray(out, dtype=np.float64))
+    if out64.size != ref64.size:
+        return None
+    out64 = out64.reshape(ref64.shape)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(ref64 - out64)
+    diff[~np.isfinite(diff) & np.isfinite(ref64)] = np.inf
+    diff[~np.isfinite(ref64) & (ref64 == out64)] = 0.0  # the framework's own inf/nan, reproduced
+    diff[np.isnan(ref64) & np.isnan(out64)] = 0.0
+    return diff, ref64
+
+
 def max_errors(reference: list[np.ndarray], outputs: list[np.ndarray]) -> dict[str, float]:
     """Max absolute and max relative error between the framework's outputs and a model's.
 
@@ -94,31 +109,77 @@ def max_errors(reference: list[np.ndarray], outputs: list[np.ndarray]) -> dict[s
     if len(outputs) < len(reference):
         return {"max_abs_error": float("inf"), "max_rel_error": float("inf")}
     for ref, out in zip(reference, outputs):
-        ref64 = np.atleast_1d(np.asarray(ref, dtype=np.float64))  # 0-d outputs (a loss) too
-        out64 = np.atleast_1d(np.asarray(out, dtype=np.float64))
-        if out64.size != ref64.size:
+        found = _abs_diff(ref, out)
+        if found is None:
             return {"max_abs_error": float("inf"), "max_rel_error": float("inf")}
-        out64 = out64.reshape(ref64.shape)
-        if ref64.size == 0:
+        diff, ref64 = found
+        if diff.size == 0:
             continue
-        with np.errstate(invalid="ignore", over="ignore"):
-            diff = np.abs(ref64 - out64)
-        diff[~np.isfinite(diff) & np.isfinite(ref64)] = np.inf
-        diff[~np.isfinite(ref64) & (ref64 == out64)] = 0.0  # the framework's own inf/nan, reproduced
-        diff[np.isnan(ref64) & np.isnan(out64)] = 0.0
         max_abs = max(max_abs, float(np.max(diff)))
         scale = np.maximum(np.abs(np.nan_to_num(ref64)), 1e-6)
         max_rel = max(max_rel, float(np.max(diff / scale)))
     return {"max_abs_error": max_abs, "max_rel_error": max_rel}
 
 
-def validate(reference: list[np.ndarray], outputs: list[np.ndarray], abs_tolerance: float):
-    """Compare a model's outputs with the framework's; the note says when the comparison means little."""
+def padding_mask(*named: dict) -> np.ndarray | None:
+    """The `attention_mask` (batch x sequence, 1 = a real token) of the first of `named` (a file's inputs by name,
+    the script's keyword arguments) that has one, when it marks padding; else None."""
+    mask = next((d["attention_mask"] for d in named if isinstance(d, dict) and "attention_mask" in d), None)
+    if mask is None or len(getattr(mask, "shape", ())) != 2:
+        return None
+    mask = np.asarray(mask.detach().cpu().numpy() if hasattr(mask, "detach") else mask)
+    if mask.dtype.kind not in "biuf" or not np.isin(mask, (0, 1)).all() or mask.all() or not mask.any():
+        return None
+    return mask.astype(bool)
+
+
+def _sequence_axis(shape: tuple, mask: np.ndarray) -> int | None:
+    """Where an output holds the mask's sequence: (batch, sequence, ...) as logits and hidden states, else
+    (batch, heads, sequence, ...) as a KV cache; None when it is not batch-first or has no such axis."""
+    if len(shape) < 2 or shape[0] != mask.shape[0]:
+        return None
+    return next((axis for axis in (1, 2) if axis < len(shape) and shape[axis] == mask.shape[1]), None)
+
+
+def unmasked_error(reference: list[np.ndarray], outputs: list[np.ndarray], mask: np.ndarray) -> float | None:
+    """Max absolute error outside the padded positions: outputs that hold the mask's batch and sequence
+    (_sequence_axis) are compared where the mask is 1 only (at a padded position every key of a query may be
+    masked, and what a runtime computes there, and in the layers after it, is meaningless); the others whole.
+    None when no output holds the mask's positions."""
+    worst, masked = 0.0, False
+    for ref, out in zip(reference, outputs):
+        found = _abs_diff(ref, out)
+        if found is None:
+            return None
+        diff = found[0]
+        axis = _sequence_axis(diff.shape, mask)
+        if axis is not None:
+            shape = [1] * diff.ndim
+            shape[0], shape[axis] = mask.shape
+            diff, masked = diff[np.broadcast_to(mask.reshape(shape), diff.shape)], True
+        if diff.size:
+            worst = max(worst, float(np.max(diff)))
+    return worst if masked else None
+
+
+def validate(reference: list[np.ndarray], outputs: list[np.ndarray], abs_tolerance: float,
+             mask: np.ndarray | None = None):
+    """Compare a model's outputs with the framework's; the note says when the comparison means little. With a
+    padding `mask` (padding_mask), an error over tolerance is judged outside the padded positions too."""
     from benchit.records import Validation
 
     errors = max_errors(reference, outputs)
-    return Validation(**errors, abs_tolerance=float(abs_tolerance), ok=errors["max_abs_error"] <= abs_tolerance,
-                      note=reference_note(reference))
+    note = reference_note(reference)
+    unmasked = None
+    if mask is not None and errors["max_abs_error"] > abs_tolerance and len(outputs) >= len(reference):
+        unmasked = unmasked_error(reference, outputs, mask)
+    if unmasked is not None:
+        where = (f"the error is at padded positions (attention_mask 0: outputs nobody reads); elsewhere it is "
+                 f"{short_float(unmasked)}")
+        note = f"{note}; {where}" if note else where
+    judged = errors["max_abs_error"] if unmasked is None else unmasked
+    return Validation(**errors, abs_tolerance=float(abs_tolerance), ok=judged <= abs_tolerance, note=note,
+                      unmasked_abs_error=unmasked)
 
 
 def reference_note(reference: list[np.ndarray]) -> str:

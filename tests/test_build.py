@@ -511,3 +511,32 @@ def test_keras_export(tmp_path, kind):
     assert state["validation"]["export_keras"]["max_abs_error"] < 1e-5
     if kind == "integer_ids":
         assert state["facts"]["fp16_io_types"]["input_0"] == "int32"
+
+
+def test_an_error_only_at_padded_positions_is_judged_outside_them():
+    """A left-padded batch: what a runtime computes at a padded position (attention_mask 0) nobody reads, so an
+    error there alone is not a failed validation; the record keeps both figures and says where the error is."""
+    import numpy as np
+    import torch
+
+    from benchit.tensors import padding_mask, validate
+
+    mask = padding_mask({"attention_mask": torch.tensor([[1, 1, 1, 1], [0, 0, 1, 1]])})
+    assert mask is not None and mask.tolist() == [[True] * 4, [False, False, True, True]]
+    assert padding_mask({"attention_mask": torch.ones(2, 4)}) is None  # no padding: nothing to leave out
+    reference = [np.arange(24, dtype=np.float32).reshape(2, 4, 3), np.ones((2, 5), dtype=np.float32)]
+    padded = [reference[0].copy(), reference[1].copy()]
+    padded[0][1, 0] += 0.5  # a padded position
+    check = validate(reference, padded, 1e-4, mask=mask)
+    assert check.ok and check.max_abs_error == 0.5 and check.unmasked_abs_error == 0.0
+    assert "padded positions" in check.note
+    assert not validate(reference, padded, 1e-4).ok  # without the mask: the plain rule
+    real = [reference[0].copy(), reference[1].copy()]
+    real[0][1, 3] += 0.5  # a real token's position
+    check = validate(reference, real, 1e-4, mask=mask)
+    assert not check.ok and check.unmasked_abs_error == 0.5
+    other = [reference[0].copy(), reference[1] + 0.5]  # an output without the mask's shape is compared whole
+    assert not validate(reference, other, 1e-4, mask=mask).ok
+    cache = [np.zeros((2, 3, 4, 5)), np.zeros((2, 3, 4, 5))]  # a KV cache: (batch, heads, sequence, head dim)
+    cache[1][1, :, 1] = 0.5  # padded position 1 of the second prompt, every head
+    assert validate(cache[:1], cache[1:], 1e-4, mask=mask).ok

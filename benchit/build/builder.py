@@ -218,7 +218,7 @@ def _validate(ctx: BuildContext, tolerance: float | None):
     """Run the new model file, as written, on the script's inputs and compare with the framework's outputs."""
     import onnxruntime as ort
 
-    from benchit.tensors import feeds_for, validate
+    from benchit.tensors import feeds_for, padding_mask, validate
 
     options = ort.SessionOptions()
     # As written: the file must be valid as it is, and a runtime's own fusions (which can crash on an
@@ -226,7 +226,8 @@ def _validate(ctx: BuildContext, tolerance: float | None):
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     session = ort.InferenceSession(str(ctx.onnx_file), options, providers=["CPUExecutionProvider"])
     outputs = session.run(None, feeds_for(session.get_inputs(), list(ctx.inputs.items())))
-    return validate(ctx.reference_outputs, outputs, 1e-4 if tolerance is None else float(tolerance))
+    return validate(ctx.reference_outputs, outputs, 1e-4 if tolerance is None else float(tolerance),
+                    mask=padding_mask(ctx.inputs, ctx.kwargs))
 
 
 def record_framework_build(build: Build, request: BuildRequest) -> BuildState:

@@ -132,7 +132,7 @@ class Device:
 
     def benchmark(self, target: BenchmarkTarget) -> Benchmark:
         from benchit.system.environment import library_versions, machine_load
-        from benchit.tensors import validate
+        from benchit.tensors import padding_mask, validate
 
         settings = self.config.measurement
         lock = machine_lock(exclusive=True, waiting_for="building or measuring") if settings.exclusive \
@@ -147,7 +147,8 @@ class Device:
                 session.after_first_call()
                 validation = None
                 if target.reference_outputs:
-                    validation = validate(target.reference_outputs, session.outputs(first), target.tolerance)
+                    validation = validate(target.reference_outputs, session.outputs(first), target.tolerance,
+                                          mask=padding_mask(target.inputs, target.kwargs))
                 del first
                 machine = machine_load()
                 latency = measure(session.call, settings, timed_call=session.timed_call)
