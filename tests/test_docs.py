@@ -25,6 +25,7 @@ The quick tests check the markers, the guide's links and that every section of t
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -42,7 +43,7 @@ _BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
 _NEEDS = ("gpu", "cluster", "ray", "repo")
 _ERROR_LINE = re.compile(r"^(benchit[\w ]*: error: |\s*Error: )")
 # a `needs: repo` line runs one fault when it runs the fault suite (nested in this one, it would double it)
-_ONE_FAULT = "-p no:cacheprovider -k test_stage_that_raises"
+_ONE_FAULT = "-p no:cacheprovider -n 0 -k test_stage_that_raises"
 
 
 def _page_commands(doc: Path) -> list[str]:
@@ -53,8 +54,12 @@ def _page_commands(doc: Path) -> list[str]:
 def _commands():
     for doc in DOCS:
         for index, command in enumerate(_page_commands(doc)):
-            # a benchmark or a test run in the repository takes minutes on a loaded machine
-            marks = [pytest.mark.timeout(1800)] if _needs(_marker(command)) == "repo" else []
+            # a page's commands run in one pytest-xdist worker (its later commands use what its earlier ones
+            # made: apart, each worker would replay them); a benchmark or a test run in the repository takes
+            # minutes on a loaded machine
+            marks = [pytest.mark.xdist_group(f"docs:{doc.name}")]
+            if _needs(_marker(command)) == "repo":
+                marks.append(pytest.mark.timeout(1800))
             yield pytest.param(doc.name, index, command, id=f"{doc.name}: {command[:60]}", marks=marks)
 
 
@@ -167,6 +172,8 @@ def _matches(text: str, line: str) -> bool:
 
 def _run(command: str, cwd: Path, cache: Path, repo: bool = False) -> subprocess.CompletedProcess:
     env = benchit_env(cache)
+    # `benchit` and `python` are this interpreter's (its venv's bin/), as for a reader whose venv is active
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     if repo:
         env.setdefault("BENCHIT_BENCH_QUICK", "1")
         env["PYTEST_ADDOPTS"] = _ONE_FAULT

@@ -16,7 +16,7 @@ import pytest
 
 from clusterlib import RayCluster, free_ports
 
-pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900), pytest.mark.xdist_group("clusters")]
 
 RAY = ["-m", "hydra/launcher=ray"]
 QUICK = ["device.measurement.min_seconds=0.05", "device.measurement.min_iterations=10",
