@@ -99,10 +99,6 @@ class Scan:
     models: int = 0
     reread: int = 0  # build configs read from their YAML this time (the rest came from the index)
 
-    @property
-    def rows(self) -> list[dict[str, Any]]:
-        return [row for entry in self.entries for row in entry.rows]
-
 
 def _identity(path: str) -> str:
     """inode:mtime:size, "-" for a file that is not there."""
